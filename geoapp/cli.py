@@ -1,0 +1,208 @@
+"""The ``geoapp`` command: a thin shell over :mod:`geoapp.pipeline`.
+
+Exit codes: 0 success; 1 the input has problems (each printed, nothing stored); 2 usage
+errors (bad arguments, missing workspace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from layers.errors import LayerError, WorkspaceError
+from layers.schema import SCHEMAS
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--layer", required=True, choices=sorted(SCHEMAS), help="canonical layer")
+    p.add_argument("--crs", help="input coordinates: EPSG code (4326, 4549, 4490 …), gcj02 or bd09")
+    p.add_argument("--encoding", help="Shapefile attribute encoding (UTF-8, GBK); sniffed if omitted")
+    p.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    p.add_argument("--money-unit", choices=("wan", "yuan", "yi"),
+                   help="unit of money columns whose header names none (default 万元)")
+    p.add_argument("--repair", action="store_true",
+                   help="repair invalid polygons with make_valid and report what changed")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="geoapp", description=(
+        "Industrial land and park analyzer for Shanghai planners (亩均效益, 盘活, 产业集聚)."))
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="build the SYNTHETIC demo workspace inside real boundaries")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--plots", type=int, default=4000, help="number of plots (up to 500000)")
+
+    p = sub.add_parser("validate", help="check a file against a layer schema; store nothing")
+    p.add_argument("file", type=Path)
+    p.add_argument("--workspace", type=Path, help="check references against this workspace")
+    _input_options(p)
+
+    p = sub.add_parser("import", help="validate a file and replace that layer (or append events)")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("file", type=Path)
+    _input_options(p)
+
+    p = sub.add_parser("info", help="layers, counts, CRS and provenance of a workspace")
+    p.add_argument("workspace", type=Path)
+
+    p = sub.add_parser("analyze", help="run every analysis and write the output folder")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--year", type=int)
+    p.add_argument("--config", type=Path, help="TOML with [evaluation], [low_efficiency] … sections")
+    p.add_argument("--as-of", type=date.fromisoformat, help="date progress is measured at")
+    p.add_argument("--public", action="store_true",
+                   help="public mode: no enterprise figures; aggregates of < 3 firms suppressed")
+
+    p = sub.add_parser("export", help="export a layer or an analysis output for planners")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("--layer", required=True,
+                   help="a workspace layer, or an analysis output (plots_evaluated, park_ranking …)")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--format", choices=("geojson", "gpkg", "shp", "csv", "xlsx"))
+    p.add_argument("--coords", choices=("wgs84", "gcj02"), default="wgs84")
+    p.add_argument("--crs-out", default="EPSG:4326", help="GeoPackage CRS: EPSG:4326 or EPSG:4490")
+    p.add_argument("--encoding", default="UTF-8", help="Shapefile encoding: UTF-8 or GBK")
+    p.add_argument("--public", action="store_true")
+    p.add_argument("--where", help="pandas query, e.g. \"tax_per_mu < 5 and town_code == '310113101'\"")
+    p.add_argument("--year", type=int)
+
+    p = sub.add_parser("ledger", help="record reclamation (盘活) events")
+    p.add_argument("workspace", type=Path)
+    lsub = p.add_subparsers(dest="action", required=True)
+    r = lsub.add_parser("record", help="record one event (one transaction)")
+    r.add_argument("--plot", required=True)
+    r.add_argument("--stage", required=True)
+    r.add_argument("--date", required=True)
+    r.add_argument("--mode")
+    r.add_argument("--mu", type=float)
+    r.add_argument("--note")
+    r = lsub.add_parser("import", help="append a CSV/XLSX of events (all or nothing)")
+    r.add_argument("file", type=Path)
+    r.add_argument("--sheet")
+
+    p = sub.add_parser("app", help="start the map app in the browser")
+    p.add_argument("workspace", type=Path, nargs="?", default=Path("demo.gpkg"))
+    p.add_argument("--port", type=int, default=8501)
+    return ap
+
+
+def _print_report(checked) -> None:
+    for line in checked.report.repairs:
+        print(f"repaired: {line}")
+    for p in checked.report.problems:
+        _err(f"{checked.layer}: {p}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``geoapp`` command line; returns the exit code (no ``sys.exit`` inside)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or usage error (2)
+        return int(exc.code or 0)
+    try:
+        return _run(args)
+    except LayerError as exc:
+        _err(str(exc))
+        return EXIT_PROBLEMS
+    except (WorkspaceError, ValueError, FileNotFoundError) as exc:
+        _err(f"geoapp {args.command}: {exc}")
+        return EXIT_USAGE
+
+
+def _run(args) -> int:  # noqa: C901 - one branch per subcommand, each a few lines
+    from geoapp import pipeline
+
+    if args.command == "demo":
+        from tqdm import tqdm
+
+        with tqdm(total=None, desc="building demo", unit="step", file=sys.stderr) as bar:
+            counts = pipeline.build_demo_workspace(args.workspace, seed=args.seed,
+                                                   n_plots=args.plots,
+                                                   progress=lambda *a, **k: bar.update(1))
+        print(f"demo workspace {args.workspace} (SYNTHETIC data inside real district boundaries):")
+        for name, n in counts.items():
+            print(f"  {name:<12} {n:>8}")
+        return EXIT_OK
+
+    if args.command in ("validate", "import"):
+        kw = dict(crs=args.crs, encoding=args.encoding, sheet=args.sheet,
+                  money_unit=args.money_unit, repair=args.repair)
+        if args.command == "validate":
+            from geoapp.workspace import Workspace
+
+            ws = Workspace(args.workspace) if args.workspace else None
+            checked = pipeline.check_file(args.file, args.layer, workspace=ws, **kw)
+            _print_report(checked)
+            if not checked.ok:
+                _err(f"{args.file}: {len(checked.report.problems)} problem(s); nothing stored")
+                return EXIT_PROBLEMS
+            print(f"{args.file}: valid {args.layer} layer, {len(checked.frame)} rows")
+            return EXIT_OK
+        checked = pipeline.import_file(args.workspace, args.file, args.layer, **kw)
+        _print_report(checked)
+        conv = checked.provenance.get("conversion")
+        print(f"imported {len(checked.frame)} rows into layer '{args.layer}' of {args.workspace}"
+              + (f" ({conv})" if conv else ""))
+        return EXIT_OK
+
+    if args.command == "info":
+        from geoapp.info import describe
+
+        print(describe(args.workspace))
+        return EXIT_OK
+
+    if args.command == "analyze":
+        from geoapp.config import load_config
+
+        config = load_config(args.config, as_of=args.as_of)
+        out = pipeline.analyze(args.workspace, args.out, year=args.year, config=config,
+                               public=args.public)
+        print(f"analysis of {out['year']} written to {args.out}:")
+        for f in out["files"]:
+            print(f"  {f.name}")
+        return EXIT_OK
+
+    if args.command == "export":
+        from geoapp.export import export_layer
+
+        frame = pipeline.layer_or_output(args.workspace, args.layer, year=args.year)
+        paths = export_layer(frame, args.out, fmt=args.format, coords=args.coords,
+                             public=args.public, crs_out=args.crs_out, encoding=args.encoding,
+                             layer_name=args.layer, where=args.where)
+        for p in paths:
+            print(f"wrote {p}")
+        return EXIT_OK
+
+    if args.command == "ledger":
+        from geoapp import ledger
+
+        if args.action == "record":
+            ev = ledger.record_event(args.workspace, plot_id=args.plot, stage=args.stage,
+                                     date=args.date, mode=args.mode, mu=args.mu, note=args.note)
+            print(f"recorded: {ev}")
+        else:
+            n = ledger.import_events(args.workspace, args.file, sheet=args.sheet)
+            print(f"appended {n} events to the ledger of {args.workspace}")
+        return EXIT_OK
+
+    if args.command == "app":
+        from geoapp.app_launch import launch
+
+        return launch(args.workspace, args.port)
+    return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Shared fixtures: small synthetic layers you can check by hand.
+
+Geometry is built *in metres in WORK_CRS* (UTM 51N) near Baoshan (easting 350 000, northing
+3 470 000 ≈ 121.42E 31.35N) and stored in STORE_CRS (WGS84), as the product stores it. A
+100 m × 100 m square is 10 000 m² = 15 mu exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from layers.crs import STORE_CRS, WORK_CRS
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BASE_E, BASE_N = 350_000.0, 3_470_000.0
+
+
+def squares(sizes_m, *, gap_m=50.0, origin=(BASE_E, BASE_N), ids=None, prefix="P", **columns):
+    """A row of axis-aligned squares (side in metres) from ``origin``, stored in WGS84."""
+    sizes = list(sizes_m)
+    x = origin[0]
+    geoms = []
+    for s in sizes:
+        if isinstance(s, tuple):
+            w, h = s
+        else:
+            w = h = s
+        geoms.append(box(x, origin[1], x + w, origin[1] + h))
+        x += w + gap_m
+    ids = ids or [f"{prefix}{i + 1}" for i in range(len(sizes))]
+    data = {"plot_id": ids, **columns}
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=WORK_CRS).to_crs(STORE_CRS)
+
+
+@pytest.fixture
+def make_plots():
+    """Factory: ``make_plots(100, 200, status=[...])`` → plots layer of 100 m and 200 m squares."""
+
+    def factory(*sizes_m, **kw):
+        n = len(sizes_m)
+        kw.setdefault("land_use", ["M1"] * n)
+        kw.setdefault("status", ["in_use"] * n)
+        return squares(sizes_m, **kw)
+
+    return factory
+
+
+@pytest.fixture
+def make_points():
+    """Factory: points at (easting, northing) metres in WORK_CRS, stored in WGS84."""
+
+    def factory(coords_m, **columns):
+        geoms = [Point(e, n) for e, n in coords_m]
+        return gpd.GeoDataFrame(columns, geometry=geoms, crs=WORK_CRS).to_crs(STORE_CRS)
+
+    return factory
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The read-only real third-party data beside the project (see shared/data/SOURCES.md)."""
+    if not SHARED_DATA.exists():  # pragma: no cover - CI always has shared/ beside the clone
+        pytest.skip("shared/data not beside the checkout")
+    return SHARED_DATA
+
+
+def enterprises_frame(rows: list[dict]) -> pd.DataFrame:
+    """An enterprises table with defaults for the columns a test does not care about."""
+    base = {"name": "测试企业(合成)", "industry": "biomed", "year": 2023, "scale": "above"}
+    return pd.DataFrame([{**base, **r} for r in rows])

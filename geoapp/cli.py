@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     r = lsub.add_parser("import", help="append a CSV/XLSX of events (all or nothing)")
     r.add_argument("file", type=Path)
     r.add_argument("--sheet")
+    r.add_argument("--date", type=date.fromisoformat,
+                   help="date for rows without one (a status sheet with no date column)")
 
     p = sub.add_parser("app", help="start the map app in the browser")
     p.add_argument("workspace", type=Path, nargs="?", default=Path("demo.gpkg"))
@@ -127,7 +129,10 @@ def _run(args) -> int:  # noqa: C901 - one branch per subcommand, each a few lin
     if args.command == "demo":
         from tqdm import tqdm
 
-        with tqdm(total=None, desc="building demo", unit="step", file=sys.stderr) as bar:
+        from geoapp.demo import BUILD_STEPS
+
+        with tqdm(total=len(BUILD_STEPS), desc="building demo", unit="step",
+                  file=sys.stderr) as bar:
             counts = pipeline.build_demo_workspace(args.workspace, seed=args.seed,
                                                    n_plots=args.plots,
                                                    progress=lambda *a, **k: bar.update(1))
@@ -193,7 +198,8 @@ def _run(args) -> int:  # noqa: C901 - one branch per subcommand, each a few lin
                                      date=args.date, mode=args.mode, mu=args.mu, note=args.note)
             print(f"recorded: {ev}")
         else:
-            n = ledger.import_events(args.workspace, args.file, sheet=args.sheet)
+            n = ledger.import_events(args.workspace, args.file, sheet=args.sheet,
+                                     default_date=args.date)
             print(f"appended {n} events to the ledger of {args.workspace}")
         return EXIT_OK
 

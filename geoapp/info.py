@@ -20,13 +20,13 @@ def describe(workspace: str | Path) -> str:
     lines = [f"workspace {ws.path} ({ws.path.stat().st_size / 1e6:.1f} MB)"]
     if meta.get("synthetic"):
         lines.append("  ** contains SYNTHETIC demo data — not real enterprises or plots **")
-    lines.append(f"  {'layer':<12} {'label':<8} {'rows':>8}  {'geometry':<14} crs")
+    lines.append(f"  {'layer':<12} {'rows':>8}  {'geometry':<14} {'crs':<10} label")
     for name in ws.layers():
         info = pyogrio.read_info(ws.path, layer=name)
         geom = info.get("geometry_type") or "table"
         crs = info.get("crs") or "-"
         label = SCHEMAS[name].label_zh if name in SCHEMAS else ""
-        lines.append(f"  {name:<12} {label:<8} {counts.get(name, 0):>8}  {geom:<14} {crs}")
+        lines.append(f"  {name:<12} {counts.get(name, 0):>8}  {geom:<14} {crs:<10} {label}")
     missing = [n for n in SCHEMAS if n not in counts]
     if missing:
         lines.append(f"  not yet imported: {', '.join(missing)}")

@@ -187,11 +187,8 @@ def write_outputs(results: dict[str, StageResult], out_dir: str | Path, *,
             path = out / fname
             if isinstance(obj, bytes | bytearray):
                 path.write_bytes(obj)
-            elif isinstance(obj, gpd.GeoDataFrame):
-                export.write_geojson(obj, path, public=public)
             elif isinstance(obj, pd.DataFrame):
-                data = export.publicize(obj) if public else obj
-                data.to_csv(path, index=False, encoding="utf-8-sig")
+                path = export.export_layer(obj, path, public=public)[0]
             else:
                 path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str),
                                 encoding="utf-8")
@@ -226,7 +223,7 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
     tables = {k: v for res in results.values() for k, v in res.tables.items()
               if isinstance(v, pd.DataFrame)}
     report = Path(out_dir) / "report.xlsx"
-    export.xlsx_report(tables, report)
+    export.xlsx_report(tables, report, public=public)
     files.append(report)
     files.append(export.write_readme(out_dir, {p.name: "" for p in files}))
     return {"results": results, "files": files, "year": year}

@@ -138,10 +138,24 @@ class Workspace:
             tmp.unlink(missing_ok=True)
 
     # -- reading -----------------------------------------------------------------------
+    def _recover(self) -> None:
+        """Open read-write once so SQLite rolls back a hot journal left by a killed writer.
+
+        GDAL opens read-only and cannot do that rollback itself ("attempt to write a readonly
+        database"); any read-write connection does it on its first statement.
+        """
+        con = self._connect()
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+
     def layers(self) -> list[str]:
         """Names of the canonical layers and tables present (not geoapp's own tables)."""
         if not self.path.exists():
             return []
+        if Path(f"{self.path}-journal").exists():
+            self._recover()
         names = [n for n, _ in pyogrio.list_layers(self.path)]
         return [n for n in names if not n.startswith("geoapp_")]
 
@@ -231,7 +245,7 @@ class Workspace:
                 frame = _prepare(frame, name)
                 opts = {"SPATIAL_INDEX": "NO"} if isinstance(frame, gpd.GeoDataFrame) else {}
                 pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
-                                        layer_options=opts, promote_to_multi=False)
+                                        layer_options=opts)  # mixed Polygon/Multi → Multi
             self._swap_in(tmp, list(frames), provenance or [], metadata or {})
         finally:
             tmp.unlink(missing_ok=True)

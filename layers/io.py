@@ -266,6 +266,9 @@ def _coerce_types(frame: pd.DataFrame, layer: LayerSchema, units: dict[str, str]
             frame[f.name] = values.astype("float64")
         elif f.dtype == "date":
             text = col.astype("string").str.strip()
+            # 2023年6月1日 / 2023.6.1 / 2023/6/1 → 2023-6-1
+            text = text.str.replace(r"^(\d{4})\s*[年./]\s*(\d{1,2})\s*[月./]\s*(\d{1,2})\s*日?$",
+                                    r"\1-\2-\3", regex=True)
             text = text.mask(text.isin(["", "nan", "NaT", "None", "<NA>"]))
             parsed = pd.to_datetime(text, errors="coerce", format="mixed")
             bad = parsed.isna() & text.notna()

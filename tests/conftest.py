@@ -73,3 +73,13 @@ def enterprises_frame(rows: list[dict]) -> pd.DataFrame:
     """An enterprises table with defaults for the columns a test does not care about."""
     base = {"name": "测试企业(合成)", "industry": "biomed", "year": 2023, "scale": "above"}
     return pd.DataFrame([{**base, **r} for r in rows])
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory) -> Path:
+    """A small synthetic demo workspace (seed 0, ~1500 plots), built once per test session."""
+    from geoapp.pipeline import build_demo_workspace
+
+    path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
+    build_demo_workspace(path, seed=0, n_plots=1500)
+    return path

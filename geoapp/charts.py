@@ -1,0 +1,120 @@
+"""Static charts as PNG bytes (matplotlib, Agg backend, no pyplot global state).
+
+Labels are Chinese when a CJK font is installed (see :func:`cjk_font`), English otherwise, so
+a machine without one still draws every chart without missing-glyph boxes.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from functools import lru_cache
+
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+CJK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Sarasa Gothic SC",
+    "AR PL UMing CN",
+    "Droid Sans Fallback",
+)
+"""Font families with simplified Chinese glyphs, in order of preference."""
+
+_LABELS = {
+    "zh": {"achieved": "已完成", "schedule": "计划进度(线性)", "target": "目标", "as_of": "截至"},
+    "en": {"achieved": "achieved", "schedule": "straight-line schedule", "target": "target",
+           "as_of": "as of"},
+}
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Find an installed font family that draws Chinese (as ``fc-list :lang=zh``), or None."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in installed:
+            return family
+    return None
+
+
+def burnup_png(
+    series: pd.DataFrame,
+    *,
+    target: float,
+    title_zh: str,
+    title_en: str,
+    unit_zh: str,
+    unit_en: str,
+    as_of: date,
+    lang: str | None = None,
+) -> bytes:
+    """Draw a burn-up chart: achieved so far (steps) against the straight-line schedule.
+
+    Parameters
+    ----------
+    series
+        ``date``, ``achieved`` (NaN after ``as_of``), ``schedule``, as from
+        :func:`analysis.reclamation.burnup`.
+    target
+        The target value (drawn as a horizontal line).
+    title_zh, title_en
+        Chart title; the Chinese one is used only when a CJK font is installed.
+    unit_zh, unit_en
+        Unit of the y axis (``亩``/``mu``, ``宗``/``plots``).
+    as_of
+        The day progress was measured (a vertical line).
+    lang
+        ``"zh"`` or ``"en"``; None picks Chinese when a CJK font is installed. Chinese asked
+        for without a CJK font falls back to English.
+
+    Returns
+    -------
+    bytes
+        PNG image (800 × 450 px).
+    """
+    family = cjk_font()
+    if lang is None or family is None:
+        lang = "zh" if family else "en"
+    words = _LABELS[lang]
+    rc = {"font.family": [family, "DejaVu Sans"]} if lang == "zh" else {}
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(fig)
+    with _rc(rc):
+        ax = fig.add_subplot()
+        days = pd.to_datetime(series["date"])
+        done = series["achieved"].notna()
+        ax.step(days[done], series["achieved"][done], where="post", color="#1b7837",
+                linewidth=2.2, label=words["achieved"])
+        ax.plot(days, series["schedule"], color="#762a83", linestyle="--",
+                label=words["schedule"])
+        ax.axhline(target, color="#b2182b", linewidth=1.2, label=f"{words['target']} {target:g}")
+        ax.axvline(pd.Timestamp(as_of), color="grey", linewidth=0.8, linestyle=":")
+        ax.set_title(title_zh if lang == "zh" else title_en)
+        ax.set_ylabel(unit_zh if lang == "zh" else unit_en)
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper left", frameon=False)
+        ax.grid(alpha=0.3)
+        fig.autofmt_xdate()
+        fig.text(0.99, 0.01, f"{words['as_of']} {as_of.isoformat()}", ha="right", fontsize=8,
+                 color="grey")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _rc(params: dict):
+    import matplotlib as mpl
+
+    return mpl.rc_context(params)

@@ -1,0 +1,903 @@
+"""Exports for planners: one path used by the CLI, ``geoapp analyze`` and the app.
+
+- :func:`geojson_bytes` / :func:`write_geojson`: RFC 7946 GeoJSON (see :mod:`geoapp.geojson`).
+- :func:`export_layer`: one layer or analysis table as GeoJSON, GeoPackage, Shapefile, CSV or
+  XLSX, in WGS84 or GCJ-02, optionally filtered (``where``) and made public (``public``).
+- :func:`xlsx_report`: the XLSX report with Chinese headers (园区排名, 低效用地清单, 盘活进度,
+  综合评价), units in the headers.
+- :func:`publicize`: the public-mode rule (below).
+- :func:`write_readme`: ``README.txt`` describing every file, column and unit of a folder.
+
+Coordinates
+    WGS84 lon/lat (EPSG:4326) by default. ``coords="gcj02"`` shifts them for AMap/Tencent base
+    maps; the file name then carries ``_gcj02`` (:func:`export_path_for`) and the file says so
+    (GeoJSON member ``coordinate_system``, GeoPackage layer description and metadata, a
+    ``<name>.notes.txt`` beside Shapefile and CSV, the 说明 sheet of XLSX). Exports never write
+    into a workspace, so GCJ-02 never reaches one.
+
+CSV and XLSX geometry
+    Two columns ``lon``/``lat`` (经度/纬度): the point itself for points, a representative point
+    inside the shape for areas (:func:`shapely.point_on_surface`, always inside, unlike the
+    centroid). CSV also carries ``wkt``, the full geometry as well-known text (6 decimals), when
+    any geometry is not a point, so GDAL/QGIS can read the shapes back; XLSX does not (Excel
+    cuts cells at 32 767 characters). CSV is UTF-8 with a byte-order mark so Excel opens Chinese
+    text; headers stay the canonical English names (machine-readable). XLSX headers are Chinese
+    with the unit in brackets (``亩均税收(万元/亩)``).
+
+Public mode (the statistical-disclosure rule)
+    Enterprise figures are confidential (统计法: 单个调查对象的资料). With ``public=True``:
+
+    1. Enterprise-level tables (with ``ent_id`` or ``credit_code``) lose every confidential
+       column (:func:`is_confidential`: output, tax, value added, revenue, energy, emissions,
+       R&D, employees and anything derived from them) and the identity columns ``name`` and
+       ``credit_code``.
+    2. Aggregate tables (one row per plot, park, grid cell, town...) must carry the number of
+       distinct enterprises each row's figures were summed from: the convention is a column
+       ``n_enterprises`` (``n_firms`` is accepted as a synonym). In every row built from fewer
+       than ``min_enterprises`` (3) enterprises the confidential columns are set to null.
+    3. A table with confidential columns but no enterprise count cannot be checked, so those
+       columns are removed.
+    4. Filters (``where``) run after the rule, so they can only use what is public.
+
+    The file says it was made public: GeoJSON member ``disclosure``, a first XLSX sheet 说明,
+    a ``<name>.notes.txt`` beside CSV and Shapefile, GeoPackage layer metadata.
+    Not covered: secondary suppression (a park total minus its public plots) and dominance
+    rules; publish aggregates at one level at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from geoapp import geojson, labels
+from geoapp.geojson import COORDS, GCJ02_NOTE, check_coords
+from layers.crs import STORE_CRS, shift_from_wgs84
+from layers.schema import SCHEMAS
+
+MIN_ENTERPRISES = 3
+"""Aggregates built from fewer enterprises than this are suppressed in public mode."""
+
+COUNT_COLUMNS = ("n_enterprises", "n_firms")
+"""Enterprise-count columns of aggregate tables, by preference (``n_enterprises`` is the
+convention; ``n_firms`` is what :func:`analysis.efficiency.scope_indicators` writes)."""
+
+CONFIDENTIAL_TOKENS = (
+    "output", "tax", "value_added", "revenue", "energy", "emissions", "rd", "employees",
+)
+"""Enterprise figures: a column whose name contains one of these as whole ``_``-separated
+words (``tax_wan``, ``tax_per_mu``, ``value_added_per_tce``, ``rd_intensity``) is confidential."""
+
+CONFIDENTIAL_DERIVED = (
+    "labour_productivity", "score", "rank_pct", "location_quotient", "hhi", "amount",
+    "target_met", "meets_target", "note", "last_note",
+)
+"""Further columns computed from enterprise figures whose names do not say so."""
+
+IDENTITY_COLUMNS = ("name", "credit_code")
+"""Columns that identify an enterprise, removed from enterprise-level tables in public mode."""
+
+ENTERPRISE_KEYS = ("ent_id", "credit_code")
+"""A table with one of these columns is enterprise-level."""
+
+FORMATS: dict[str, str] = {
+    ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shp", ".csv": "csv",
+    ".xlsx": "xlsx",
+}
+"""File suffix → export format."""
+
+SUFFIXES = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".shp", "csv": ".csv",
+            "xlsx": ".xlsx"}
+
+REPORT_SHEETS: dict[str, tuple[str, ...]] = {
+    "园区排名": ("park_ranking", "parks_ranked", "ranking", "parks"),
+    "低效用地清单": ("low_efficiency", "low_efficiency_list", "low_efficiency_plots"),
+    "盘活进度": ("reclamation", "reclamation_progress", "progress", "reclamation_plots"),
+    "综合评价": ("evaluation", "plots_evaluated", "grades", "enterprise_grades"),
+}
+"""Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
+
+NOT_COMPUTED = "未计算：本次分析没有生成这张表（缺少所需图层或未运行该步骤）。Not computed."
+
+FILE_DESCRIPTIONS: dict[str, str] = {
+    "plots_evaluated": "每个产业地块的面积、亩均指标、综合评价与低效标记 / plots with per-mu "
+                       "indicators, grade and low-efficiency flag",
+    "low_efficiency": "低效产业用地清单及原因 / low-efficiency plot list with reasons",
+    "park_ranking": "园区排名 / park scorecard and ranking",
+    "reclamation": "盘活进度 / reclamation progress against targets",
+    "report": "汇总报告(Excel) / the XLSX report: park ranking, low-efficiency list, "
+              "reclamation progress, evaluation",
+    "summary": "主要数字(JSON) / headline numbers of every analysis stage",
+    "README": "本说明 / this file",
+}
+"""Descriptions of the usual output files by stem, used when :func:`write_readme` gets none."""
+
+_PUBLIC_ZH = "公开版：已删除单个企业的产值、税收等数据；由少于{n}家企业汇总的数字已隐去。"
+
+
+# -- public mode ------------------------------------------------------------------------------
+
+
+def is_confidential(column: str) -> bool:
+    """Whether a column holds enterprise figures (or numbers derived from them).
+
+    Parameters
+    ----------
+    column
+        Column name, e.g. ``"tax_per_mu"`` (True) or ``"area_mu"`` (False).
+    """
+    name = str(column).lower()
+    if name in CONFIDENTIAL_DERIVED:
+        return True
+    words = name.split("_")
+    for token in CONFIDENTIAL_TOKENS:
+        parts = token.split("_")
+        for i in range(len(words) - len(parts) + 1):
+            if words[i:i + len(parts)] == parts:
+                return True
+    return False
+
+
+def _count_column(frame: pd.DataFrame) -> str | None:
+    return next((c for c in COUNT_COLUMNS if c in frame.columns), None)
+
+
+def _publicize(frame: pd.DataFrame, min_enterprises: int = MIN_ENTERPRISES
+               ) -> tuple[pd.DataFrame, str]:
+    if int(min_enterprises) < 1:
+        raise ValueError(f"min_enterprises={min_enterprises!r}: expected 1 or more")
+    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and \
+        frame._geometry_column_name in frame else None
+    secret = [c for c in frame.columns if c != geom and is_confidential(c)]
+    count = _count_column(frame)
+    parts = [f"public: made public by geoapp; no enterprise-level figures; aggregates of fewer "
+             f"than {min_enterprises} enterprises suppressed"]
+    if any(k in frame.columns for k in ENTERPRISE_KEYS):
+        drop = secret + [c for c in IDENTITY_COLUMNS if c in frame.columns]
+        out = frame.drop(columns=drop)
+        if drop:
+            parts.append(f"enterprise-level table: removed columns {drop}")
+    elif count is not None:
+        n = pd.to_numeric(frame[count], errors="coerce").fillna(0)
+        small = n < min_enterprises
+        out = frame.copy()
+        for col in secret:
+            out[col] = out[col].mask(small)
+        if secret:
+            parts.append(f"{int(small.sum())} of {len(frame)} rows have {count} < "
+                         f"{min_enterprises}: set to null in {secret}")
+    else:
+        out = frame.drop(columns=secret)
+        if secret:
+            parts.append(f"no enterprise count column ({COUNT_COLUMNS[0]}): removed {secret}")
+    note = "; ".join(parts) + " / " + _PUBLIC_ZH.format(n=min_enterprises)
+    return out, note
+
+
+def publicize(df: pd.DataFrame, *, min_enterprises: int = MIN_ENTERPRISES) -> pd.DataFrame:
+    """Apply the public-mode rule to one table (see the module docstring).
+
+    Parameters
+    ----------
+    df
+        Enterprise-level table (has ``ent_id`` or ``credit_code``), aggregate table (has
+        ``n_enterprises`` or ``n_firms``: distinct enterprises summed into each row), or any
+        other table.
+    min_enterprises
+        Rows built from fewer enterprises have their confidential figures set to null.
+
+    Returns
+    -------
+    DataFrame
+        A new frame of the same type (GeoDataFrame stays one); ``attrs["disclosure"]`` says
+        what was done. The input is not modified.
+    """
+    out, note = _publicize(df, min_enterprises)
+    out.attrs["disclosure"] = note
+    return out
+
+
+# -- GeoJSON ----------------------------------------------------------------------------------
+
+
+def export_path_for(path: str | Path, coords: str) -> Path:
+    """Name the file of an export in ``coords``: add ``_gcj02`` for GCJ-02.
+
+    Parameters
+    ----------
+    path
+        Requested path, e.g. ``plots.geojson``.
+    coords
+        ``"wgs84"`` (name unchanged) or ``"gcj02"`` (``plots_gcj02.geojson``, unless the name
+        already says gcj02).
+    """
+    path = Path(path)
+    if check_coords(coords) == "gcj02" and "gcj02" not in path.stem.lower().replace("-", ""):
+        return path.with_name(f"{path.stem}_gcj02{path.suffix}")
+    return path
+
+
+def geojson_bytes(gdf: gpd.GeoDataFrame, *, precision: int = 6, coords: str = "wgs84",
+                  public: bool = False, extra: Mapping[str, Any] | None = None) -> bytes:
+    """Encode a layer as RFC 7946 GeoJSON.
+
+    Parameters
+    ----------
+    gdf
+        Features with a CRS (reprojected to WGS84 when another; ValueError when none).
+    precision
+        Decimals of coordinates (6 ≈ 0.1 m).
+    coords
+        ``"wgs84"`` or ``"gcj02"`` (adds ``"coordinate_system"``).
+    public
+        Apply :func:`publicize` and add ``"disclosure"``.
+    extra
+        Further top-level members, e.g. ``{"name": "plots"}``.
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON: no ``crs`` member, a ``bbox``, exterior rings counter-clockwise, holes
+        clockwise, Chinese as text, NaN/None/NaT as null, dates as ISO text.
+    """
+    members = dict(extra or {})
+    if public:
+        gdf, members["disclosure"] = _publicize(gdf)
+    return geojson.encode(gdf, precision=precision, coords=coords, extra=members)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, precision: int = 6,
+                  coords: str = "wgs84", public: bool = False,
+                  extra: Mapping[str, Any] | None = None) -> Path:
+    """Write :func:`geojson_bytes` to ``path`` (renamed by :func:`export_path_for`).
+
+    Returns
+    -------
+    Path
+        The file written (``*_gcj02.geojson`` for GCJ-02).
+    """
+    out = export_path_for(path, coords)
+    _refuse_workspace(out)
+    data = geojson_bytes(gdf, precision=precision, coords=coords, public=public, extra=extra)
+    _write_atomic(out, data)
+    return out
+
+
+# -- shared preparation -----------------------------------------------------------------------
+
+
+def _is_spatial(frame: pd.DataFrame) -> bool:
+    return isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame
+
+
+def _refuse_workspace(path: Path) -> None:
+    """Refuse to overwrite a geoapp workspace (a GeoPackage with geoapp_metadata)."""
+    if not path.is_file():
+        return
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = con.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'geoapp_metadata'"
+            ).fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return
+    if found:
+        raise ValueError(f"{path} is a geoapp workspace: exports never write into a workspace; "
+                         "choose another output file")
+
+
+def _query(frame: pd.DataFrame, where: str | None) -> pd.DataFrame:
+    if where is None or not str(where).strip():
+        return frame
+    geom = getattr(frame, "_geometry_column_name", None)
+    names = [str(c) for c in frame.columns if c != geom]
+    if "__" in where or "@" in where:  # no dunder attributes or outside variables: data only
+        raise ValueError(f"invalid where expression {where!r}: '__' and '@' are not allowed; "
+                         f"compare columns {names} with values")
+    try:
+        out = frame.query(where)
+    except Exception as exc:  # pandas raises many types for a bad expression
+        raise ValueError(
+            f"invalid where expression {where!r}: {exc}. Use column names {names}"
+            ", e.g. \"tax_per_mu < 5 and town_code == '310113101'\" (in public mode only the "
+            "public columns are there)"
+        ) from exc
+    if not isinstance(out, pd.DataFrame) or len(out.columns) != len(frame.columns):
+        raise ValueError(f"invalid where expression {where!r}: it must select rows")
+    return out
+
+
+def _positioned(frame: pd.DataFrame, coords: str, crs_out: str) -> pd.DataFrame:
+    """Geometry in WGS84, shifted to GCJ-02 on request, then in ``crs_out``."""
+    if not _is_spatial(frame):
+        return frame
+    frame = geojson.to_wgs84(frame)
+    if coords == "gcj02":
+        name = frame.geometry.name
+        shifted = shift_from_wgs84(np.asarray(frame.geometry.array), "gcj02")
+        frame = frame.copy()
+        frame[name] = gpd.GeoSeries(shifted, index=frame.index, crs=STORE_CRS)
+    if not CRS.from_user_input(crs_out).equals(STORE_CRS):
+        frame = frame.to_crs(crs_out)
+    return frame
+
+
+def _check_crs_out(fmt: str, crs_out: str, coords: str) -> str:
+    try:
+        crs = CRS.from_user_input(crs_out)
+    except Exception as exc:
+        raise ValueError(f"crs_out={crs_out!r}: not a CRS pyproj knows "
+                         "(use EPSG:4326 or CGCS2000 EPSG:4490)") from exc
+    if crs.equals(STORE_CRS):
+        return crs_out
+    if coords == "gcj02":
+        raise ValueError(f"crs_out={crs_out!r} with coords='gcj02': GCJ-02 is a shift of WGS84 "
+                         "lon/lat, so its files are written as EPSG:4326")
+    if fmt == "geojson":
+        raise ValueError(f"crs_out={crs_out!r}: GeoJSON is always WGS84 lon/lat (RFC 7946); "
+                         "use gpkg or shp for CGCS2000 (EPSG:4490)")
+    if fmt in ("csv", "xlsx") and not crs.is_geographic:
+        raise ValueError(f"crs_out={crs_out!r}: csv and xlsx carry lon/lat, so the CRS must be "
+                         "geographic (EPSG:4326 or EPSG:4490)")
+    return crs_out
+
+
+def _date_text(series: pd.Series) -> pd.Series:
+    return pd.Series(geojson.column_values(series), index=series.index, dtype=object)
+
+
+def _flat(frame: pd.DataFrame, *, wkt: bool) -> pd.DataFrame:
+    """Flatten to a table: lon/lat of a representative point (+ WKT), dates as text."""
+    if _is_spatial(frame):
+        clash = [c for c in ("lon", "lat", "wkt") if c in frame.columns]
+        if clash:
+            raise ValueError(f"columns {clash} clash with the coordinate columns csv/xlsx add; "
+                             "rename them first")
+        geoms = np.asarray(frame.geometry.array)
+        points = shapely.point_on_surface(geoms)
+        table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        table["lon"] = np.round(shapely.get_x(points), 6)
+        table["lat"] = np.round(shapely.get_y(points), 6)
+        types = shapely.get_type_id(geoms)
+        if wkt and np.any((types >= 0) & (types != shapely.GeometryType.POINT)):
+            table["wkt"] = shapely.to_wkt(geoms, rounding_precision=6, trim=True)
+    else:
+        table = pd.DataFrame(frame)
+    for col in table.columns:
+        dtype = table[col].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            table[col] = _date_text(table[col])
+        elif pd.api.types.is_object_dtype(dtype):
+            table[col] = table[col].map(_cell)
+    return table
+
+
+def _cell(value):
+    """Join a list (e.g. several reasons) into one text cell."""
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return "；".join(str(v) for v in value)
+    return value
+
+
+def _layer_of(layer_name: str | None, path: Path) -> str | None:
+    for name in (layer_name, path.stem.removesuffix("_gcj02")):
+        if name in SCHEMAS:
+            return name
+    return None
+
+
+def _notes(coords: str, disclosure: str | None) -> dict[str, str]:
+    notes = {"coordinate_system": GCJ02_NOTE if coords == "gcj02" else "WGS84 (EPSG:4326)"}
+    if disclosure:
+        notes["disclosure"] = disclosure
+    return notes
+
+
+def _write_notes(path: Path, notes: Mapping[str, str], columns: Iterable[str],
+                 layer: str | None) -> Path:
+    lines = [f"{path.name}", ""]
+    lines += [f"{k}: {v}" for k, v in notes.items()]
+    lines += ["", "columns:"]
+    lines += [f"  {labels.describe(str(c), layer)}" for c in columns]
+    out = path.with_name(f"{path.stem}.notes.txt")
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return out
+
+
+# -- formats ----------------------------------------------------------------------------------
+
+
+def _export_geojson(frame, path, *, coords, disclosure, layer, **_):
+    extra = {"disclosure": disclosure} if disclosure else {}
+    _write_atomic(path, geojson.encode(frame, coords=coords, extra=extra))
+    return [path]
+
+
+def _export_gpkg(frame, path, *, coords, crs_out, disclosure, layer_name, **_):
+    notes = _notes(coords, disclosure)
+    frame = _positioned(frame, coords, crs_out)
+    if _is_spatial(frame) and frame.crs is None:
+        raise ValueError("the layer has no CRS: set it before exporting")
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    try:
+        pyogrio.write_dataframe(
+            frame, tmp, layer=layer_name or path.stem, driver="GPKG", layer_metadata=notes,
+            layer_options={"DESCRIPTION": "; ".join(f"{k}: {v}" for k, v in notes.items())},
+        )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return [path]
+
+
+def shapefile_field_names(columns: Iterable[str], *, encoding: str = "UTF-8",
+                          limit: int = 10) -> dict[str, str]:
+    """Deterministic unique DBF field names of at most ``limit`` bytes.
+
+    Names that fit keep their name; longer ones are cut to ``limit`` bytes (in ``encoding``:
+    a Chinese character is 2 bytes in GBK, 3 in UTF-8) and, on a clash (DBF names are
+    case-insensitive), end in the smallest free number: ``tax_per_mu_growth`` → ``tax_per_m1``
+    when ``tax_per_mu`` exists.
+
+    Parameters
+    ----------
+    columns
+        Column names in order.
+    encoding
+        The shapefile's encoding.
+    limit
+        DBF limit, 10 bytes.
+
+    Returns
+    -------
+    dict
+        ``{original: shapefile name}`` in column order.
+    """
+
+    def cut(text: str, size: int) -> str:
+        while len(text.encode(encoding)) > size:
+            text = text[:-1]
+        return text
+
+    columns = [str(c) for c in columns]
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        if len(col.encode(encoding)) <= limit and col.upper() not in used:
+            out[col] = col
+            used.add(col.upper())
+    for col in columns:
+        if col in out:
+            continue
+        name = cut(col, limit)
+        i = 0
+        while name.upper() in used:
+            i += 1
+            name = cut(col, limit - len(str(i))) + str(i)
+        out[col] = name
+        used.add(name.upper())
+    return {c: out[c] for c in columns}
+
+
+def _check_dbf_text(values: pd.Series, column: str, encoding: str) -> None:
+    """Refuse text a DBF would silently damage: unencodable characters, > 254 bytes."""
+    for value in values.dropna():
+        if not isinstance(value, str):
+            continue
+        try:
+            size = len(value.encode(encoding))
+        except UnicodeEncodeError:
+            raise ValueError(f"column {column!r}: {value!r} cannot be written in {encoding}; "
+                             "use encoding='UTF-8' or another format") from None
+        if size > 254:
+            raise ValueError(f"column {column!r}: a text of {size} bytes does not fit a "
+                             "Shapefile field (254 bytes); export as gpkg, geojson or csv")
+
+
+def _export_shp(frame, path, *, coords, crs_out, encoding, disclosure, layer, **_):
+    if not _is_spatial(frame):
+        raise ValueError("a Shapefile needs geometry; write tables without geometry as csv, "
+                         "xlsx or gpkg")
+    frame = _positioned(frame, coords, crs_out)
+    families = {"Point": "point", "MultiPoint": "point", "LineString": "line",
+                "MultiLineString": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}
+    kinds = {families.get(t, t) for t in frame.geom_type.dropna().unique()}
+    if len(kinds) > 1:
+        raise ValueError(f"a Shapefile holds one kind of geometry, this layer has {sorted(kinds)}"
+                         "; export it as gpkg or geojson")
+    enc = {"utf8": "UTF-8", "utf-8": "UTF-8", "gbk": "GBK", "cp936": "GBK"}.get(
+        encoding.lower(), encoding)
+    attrs = [c for c in frame.columns if c != frame.geometry.name]
+    names = shapefile_field_names(attrs, encoding=enc)
+    table = frame.rename(columns=names)
+    for col in names.values():
+        dtype = table[col].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            table[col] = _date_text(table[col])
+        elif pd.api.types.is_bool_dtype(dtype):
+            table[col] = table[col].astype("Int64")
+        elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+            _check_dbf_text(table[col], col, enc)
+    for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        path.with_suffix(ext).unlink(missing_ok=True)
+    pyogrio.write_dataframe(table, path, driver="ESRI Shapefile", encoding=enc)
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        cpg.write_text(enc, encoding="ascii")
+    sidecar = path.with_name(f"{path.stem}.fields.csv")
+    with open(sidecar, "w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh)
+        w.writerow(["column", "shapefile_field", "label_zh"])
+        for col, short in names.items():
+            w.writerow([col, short, labels.header(col, layer)])
+    files = [path.with_suffix(e) for e in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
+    files.append(sidecar)
+    if coords == "gcj02" or disclosure:
+        files.append(_write_notes(path, _notes(coords, disclosure), attrs, layer))
+    return [f for f in files if f.exists()]
+
+
+def _export_csv(frame, path, *, coords, crs_out, disclosure, layer, **_):
+    table = _flat(_positioned(frame, coords, crs_out), wkt=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    files = [path]
+    if coords == "gcj02" or disclosure:
+        files.append(_write_notes(path, _notes(coords, disclosure), table.columns, layer))
+    return files
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_name(text: str) -> str:
+    return _SHEET_BAD.sub("_", str(text))[:31] or "数据"
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+
+
+def _write_sheet(writer: pd.ExcelWriter, name: str, table: pd.DataFrame,
+                 layer: str | None, *, translate: bool = False) -> None:
+    """One sheet with Chinese headers (units in brackets) and percent-formatted fractions."""
+    table = table.copy()
+    if translate:
+        for col in table.columns:
+            table[col] = labels.translate_values(str(col), table[col])
+    heads = labels.headers([str(c) for c in table.columns], layer)
+    fractions = [i for i, c in enumerate(table.columns) if labels.label(str(c), layer).fraction]
+    table.columns = [heads[str(c)] for c in table.columns]
+    table.to_excel(writer, sheet_name=name, index=False)
+    ws = writer.sheets[name]
+    ws.freeze_panes = "A2"
+    for i, head in enumerate(table.columns):
+        letter = ws.cell(row=1, column=i + 1).column_letter
+        ws.column_dimensions[letter].width = min(max(_width(head) + 2, 10), 40)
+    for i in fractions:
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
+            cell.number_format = "0.0%"
+
+
+def _about_sheet(writer: pd.ExcelWriter, rows: list[tuple[str, str, str]]) -> None:
+    about = pd.DataFrame(rows, columns=["项目/字段", "内容/表头", "说明"])
+    about.to_excel(writer, sheet_name="说明", index=False)
+    ws = writer.sheets["说明"]
+    for letter, width in zip("ABC", (26, 40, 80), strict=True):
+        ws.column_dimensions[letter].width = width
+
+
+def _column_rows(columns: Iterable[str], layer: str | None) -> list[tuple[str, str, str]]:
+    rows = []
+    for col in columns:
+        lab = labels.label(str(col), layer)
+        note = lab.en + (" (fraction shown as %)" if lab.fraction else "")
+        rows.append((str(col), labels.header(str(col), layer), note))
+    return rows
+
+
+def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name, **_):
+    table = _flat(_positioned(frame, coords, crs_out), wkt=False)
+    sheet = _sheet_name(SCHEMAS[layer].label_zh if layer
+                        else (layer_name or path.stem.removesuffix("_gcj02")))
+    notes = _notes(coords, disclosure)
+    rows = [("文件 file", path.name, ""), ("生成 made by", "geoapp", date.today().isoformat())]
+    rows += [(k, v, "") for k, v in notes.items()]
+    rows += [("单位 units", "金额为万元，面积为亩(1亩=666.67平方米)或平方米",
+              "money in 万元 (10,000 CNY); areas in mu or m²")]
+    rows += [("经度/纬度", "点要素为点本身，面要素为面内代表点",
+              "lon/lat: the point itself, or a representative point inside the area")]
+    rows += [("", "", ""), *_column_rows(table.columns, layer)]
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            first = coords == "gcj02" or bool(disclosure)
+            if first:
+                _about_sheet(writer, rows)
+            _write_sheet(writer, sheet, table, layer)
+            if not first:
+                _about_sheet(writer, rows)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return [path]
+
+
+_WRITERS = {
+    "geojson": _export_geojson, "gpkg": _export_gpkg, "shp": _export_shp, "csv": _export_csv,
+    "xlsx": _export_xlsx,
+}
+
+
+def _format_and_path(path: Path, fmt: str | None) -> tuple[str, Path]:
+    suffix = path.suffix.lower()
+    if fmt is None:
+        if suffix not in FORMATS:
+            raise ValueError(f"cannot tell the format of {path.name!r} from its suffix: give "
+                             f"fmt= one of {sorted(SUFFIXES)} or a suffix in {sorted(FORMATS)}")
+        return FORMATS[suffix], path
+    fmt = fmt.lower()
+    if fmt not in SUFFIXES:
+        raise ValueError(f"fmt={fmt!r}: expected one of {sorted(SUFFIXES)}")
+    if suffix in FORMATS and FORMATS[suffix] != fmt:
+        raise ValueError(f"fmt={fmt!r} but the file name {path.name!r} says "
+                         f"{FORMATS[suffix]!r}: make them agree")
+    if suffix not in FORMATS:
+        path = path.with_name(path.name + SUFFIXES[fmt])
+    return fmt, path
+
+
+def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
+                 coords: str = "wgs84", public: bool = False, crs_out: str = "EPSG:4326",
+                 encoding: str = "UTF-8", layer_name: str | None = None,
+                 where: str | None = None) -> list[Path]:
+    """Export one layer or analysis table for planners.
+
+    Parameters
+    ----------
+    gdf
+        A GeoDataFrame (with a CRS) or a DataFrame (csv, xlsx, gpkg only).
+    path
+        Output file; its suffix chooses the format when ``fmt`` is None
+        (``.geojson``/``.json``, ``.gpkg``, ``.shp``, ``.csv``, ``.xlsx``).
+    fmt
+        ``"geojson"``, ``"gpkg"``, ``"shp"``, ``"csv"`` or ``"xlsx"``.
+    coords
+        ``"wgs84"`` or ``"gcj02"`` (file name gets ``_gcj02``; the file says so).
+    public
+        Apply the public-mode rule (:func:`publicize`); the file says so.
+    crs_out
+        GeoPackage/Shapefile CRS: ``"EPSG:4326"`` or CGCS2000 ``"EPSG:4490"`` (CSV/XLSX: a
+        geographic CRS; GeoJSON: WGS84 only).
+    encoding
+        Shapefile encoding, ``"UTF-8"`` or ``"GBK"`` (written to the ``.cpg``).
+    layer_name
+        Canonical layer name (``"plots"``...) for Chinese labels, and the GeoPackage layer name
+        (default: the file stem).
+    where
+        A pandas query (:meth:`pandas.DataFrame.query`), e.g. ``"tax_per_mu < 5"``, applied
+        before writing (after the public-mode rule); ``__`` and ``@`` are refused so the
+        expression can only compare columns with values.
+
+    Returns
+    -------
+    list of Path
+        Every file written (a Shapefile is several; sidecars included).
+
+    Raises
+    ------
+    ValueError
+        Unknown format or coords, a bad ``where`` (named), no CRS, a CRS the format cannot
+        hold, or a path that is a geoapp workspace.
+    """
+    check_coords(coords)
+    fmt, path = _format_and_path(Path(path), fmt)
+    path = export_path_for(path, coords)
+    crs_out = _check_crs_out(fmt, crs_out, coords)
+    _refuse_workspace(path)
+    if fmt == "geojson" and not _is_spatial(gdf):
+        raise ValueError("GeoJSON needs geometry; write tables without geometry as csv or xlsx")
+    disclosure = None
+    if public:
+        gdf, disclosure = _publicize(gdf)
+    frame = _query(gdf, where)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _WRITERS[fmt](frame, path, coords=coords, crs_out=crs_out, encoding=encoding,
+                         disclosure=disclosure, layer=_layer_of(layer_name, path),
+                         layer_name=layer_name)
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def _report_table(tables: Mapping[str, pd.DataFrame], sheet: str) -> pd.DataFrame | None:
+    for key in (sheet, *REPORT_SHEETS[sheet]):
+        if key in tables and tables[key] is not None:
+            return tables[key]
+    return None
+
+
+def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
+                public: bool = False) -> Path:
+    """Write the XLSX report: Chinese headers with units, one sheet per table.
+
+    Parameters
+    ----------
+    tables
+        Tables by name; the report takes 园区排名 from ``park_ranking``, 低效用地清单 from
+        ``low_efficiency``, 盘活进度 from ``reclamation``, 综合评价 from ``evaluation`` (see
+        :data:`REPORT_SHEETS` for the other names accepted). Other tables are ignored.
+        Geometry becomes 经度/纬度 of a representative point; codes (industry, mode, stage,
+        status) are shown in Chinese.
+    path
+        Output ``.xlsx``.
+    public
+        Apply the public-mode rule to every table.
+
+    Returns
+    -------
+    Path
+        ``path``. A first sheet 说明 lists the sheets, units and, in public mode, what was
+        suppressed; a table that is missing gets a sheet saying it was not computed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [("报告 report", "geoapp 产业用地分析报告", date.today().isoformat()),
+            ("单位 units", "金额为万元，面积为亩(1亩=666.67平方米)；增长率、完成率为百分比",
+             "money in 万元; areas in mu; growth and progress as %"),
+            ("坐标 coordinates", "经度/纬度为WGS84", "lon/lat in WGS84")]
+    sheets: list[tuple[str, pd.DataFrame | None]] = []
+    for sheet in REPORT_SHEETS:
+        table = _report_table(tables, sheet)
+        if table is not None:
+            if public:
+                table, note = _publicize(table)
+                rows.append((sheet, "公开版", note))
+            table = _flat(table, wkt=False)
+            rows.append((sheet, f"{len(table)} 行 rows", ""))
+        else:
+            rows.append((sheet, "未计算", "not computed"))
+        sheets.append((sheet, table))
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            _about_sheet(writer, rows)
+            for sheet, table in sheets:
+                if table is None:
+                    pd.DataFrame({"说明": [NOT_COMPUTED]}).to_excel(
+                        writer, sheet_name=sheet, index=False)
+                else:
+                    _write_sheet(writer, sheet, table, None, translate=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+# -- README -----------------------------------------------------------------------------------
+
+
+def _columns_of(path: Path) -> tuple[str, list[str]]:
+    """Say what a file is and list its columns, for README.txt."""
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".gpkg", ".shp"):
+        info = pyogrio.read_info(path)
+        kind = f"{info['features']} features, geometry {info['geometry_type']}"
+        if suffix == ".geojson":
+            with open(path, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", errors="ignore")
+            for member in ("coordinate_system", "disclosure"):
+                found = re.search(rf'"{member}":"((?:[^"\\]|\\.)*)"', head)
+                if found:
+                    kind += f"\n{member}: {found.group(1)}"
+        return kind, [str(f) for f in info["fields"]]
+    if suffix == ".csv":
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            head = next(csv.reader(fh), [])
+            n = sum(1 for _ in fh)
+        return f"{n} rows (CSV, UTF-8)", head
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        try:
+            return f"Excel workbook, sheets: {', '.join(wb.sheetnames)}", []
+        finally:
+            wb.close()
+    if suffix == ".tif":
+        return "GeoTIFF raster (WGS84)", []
+    if suffix == ".json":
+        return "JSON", []
+    return "", []
+
+
+def write_readme(out_dir: str | Path, files: Mapping[str, str]) -> Path:
+    """Write ``README.txt`` describing every file, column and unit of an output folder.
+
+    Parameters
+    ----------
+    out_dir
+        The folder (e.g. of ``geoapp analyze --out``).
+    files
+        ``{file name: description}``; an empty description is filled from
+        :data:`FILE_DESCRIPTIONS`. Files in the folder that are not listed are described too.
+
+    Returns
+    -------
+    Path
+        ``out_dir / "README.txt"`` (UTF-8 with a byte-order mark, for Notepad).
+    """
+    out = Path(out_dir)
+    names = dict.fromkeys([*files, *sorted(p.name for p in out.iterdir() if p.is_file())])
+    names.pop("README.txt", None)
+    lines = [
+        "geoapp 分析结果说明 / README of a geoapp output folder",
+        f"folder: {out.resolve().name}    written: {date.today().isoformat()}",
+        "",
+        "坐标 coordinates: WGS84 经纬度 (EPSG:4326) unless the file name ends in _gcj02 "
+        "(GCJ-02, for AMap/Tencent base maps).",
+        "单位 units: 金额 万元 (10,000 CNY); 面积 亩 (1 亩 = 666.67 m², 15 亩 = 1 ha) or m²; "
+        "growth, shares and progress are fractions (0.10 = 10 %).",
+        "Data marked synthetic=1 is made up (demos, tests) and describes no real enterprise.",
+        "",
+    ]
+    for name in names:
+        path = out / name
+        if name.startswith(".") or path.suffix in (".shx", ".prj", ".cpg", ".dbf"):
+            continue
+        stem = name.split(".")[0]
+        text = files.get(name) or FILE_DESCRIPTIONS.get(stem.removesuffix("_gcj02"), "")
+        lines.append(f"== {name} ==")
+        if text:
+            lines.append(text)
+        if not path.exists():
+            lines += ["(not written)", ""]
+            continue
+        kind, columns = _columns_of(path)
+        if kind:
+            lines.append(kind)
+        layer = stem if stem in SCHEMAS else None
+        if columns:
+            lines.append("columns:")
+            lines += [f"  {labels.describe(c, layer)}" for c in columns]
+        lines.append("")
+    readme = out / "README.txt"
+    readme.write_text("\n".join(lines), encoding="utf-8-sig")
+    return readme
+
+
+__all__ = [
+    "COORDS", "COUNT_COLUMNS", "MIN_ENTERPRISES", "REPORT_SHEETS", "export_layer",
+    "export_path_for", "geojson_bytes", "is_confidential", "publicize", "shapefile_field_names",
+    "write_geojson", "write_readme", "xlsx_report",
+]

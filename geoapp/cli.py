@@ -24,8 +24,10 @@ def _err(msg: str) -> None:
 
 def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--layer", required=True, choices=sorted(SCHEMAS), help="canonical layer")
-    p.add_argument("--crs", help="input coordinates: EPSG code (4326, 4549, 4490 …), gcj02 or bd09")
-    p.add_argument("--encoding", help="Shapefile attribute encoding (UTF-8, GBK); sniffed if omitted")
+    p.add_argument("--crs",
+                   help="input coordinates: EPSG code (4326, 4549, 4490 …), gcj02 or bd09")
+    p.add_argument("--encoding",
+                   help="Shapefile attribute encoding (UTF-8, GBK); sniffed if omitted")
     p.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     p.add_argument("--money-unit", choices=("wan", "yuan", "yi"),
                    help="unit of money columns whose header names none (default 万元)")
@@ -60,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("workspace", type=Path)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--year", type=int)
-    p.add_argument("--config", type=Path, help="TOML with [evaluation], [low_efficiency] … sections")
+    p.add_argument("--config", type=Path,
+                   help="TOML with [evaluation], [low_efficiency] … sections")
     p.add_argument("--as-of", type=date.fromisoformat, help="date progress is measured at")
     p.add_argument("--public", action="store_true",
                    help="public mode: no enterprise figures; aggregates of < 3 firms suppressed")
@@ -68,14 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export a layer or an analysis output for planners")
     p.add_argument("workspace", type=Path)
     p.add_argument("--layer", required=True,
-                   help="a workspace layer, or an analysis output (plots_evaluated, park_ranking …)")
+                   help="a workspace layer, or an analysis output "
+                        "(plots_evaluated, park_ranking …)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--format", choices=("geojson", "gpkg", "shp", "csv", "xlsx"))
     p.add_argument("--coords", choices=("wgs84", "gcj02"), default="wgs84")
     p.add_argument("--crs-out", default="EPSG:4326", help="GeoPackage CRS: EPSG:4326 or EPSG:4490")
     p.add_argument("--encoding", default="UTF-8", help="Shapefile encoding: UTF-8 or GBK")
     p.add_argument("--public", action="store_true")
-    p.add_argument("--where", help="pandas query, e.g. \"tax_per_mu < 5 and town_code == '310113101'\"")
+    p.add_argument("--where",
+                   help="pandas query, e.g. \"tax_per_mu < 5 and town_code == '310113101'\"")
     p.add_argument("--year", type=int)
 
     p = sub.add_parser("ledger", help="record reclamation (盘活) events")
@@ -123,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _run(args) -> int:  # noqa: C901 - one branch per subcommand, each a few lines
+def _run(args) -> int:
     from geoapp import pipeline
 
     if args.command == "demo":
@@ -142,8 +147,8 @@ def _run(args) -> int:  # noqa: C901 - one branch per subcommand, each a few lin
         return EXIT_OK
 
     if args.command in ("validate", "import"):
-        kw = dict(crs=args.crs, encoding=args.encoding, sheet=args.sheet,
-                  money_unit=args.money_unit, repair=args.repair)
+        kw = {"crs": args.crs, "encoding": args.encoding, "sheet": args.sheet,
+              "money_unit": args.money_unit, "repair": args.repair}
         if args.command == "validate":
             from geoapp.workspace import Workspace
 

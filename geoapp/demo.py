@@ -578,6 +578,9 @@ def _plot_attributes(seed: int, cut: pd.DataFrame) -> pd.DataFrame:
 
     far = np.select([land_use == "M0", land_use == "M2"],
                     [rng.uniform(2.0, 3.5, n), rng.uniform(0.6, 1.2, n)], rng.uniform(0.8, 1.6, n))
+    # Plots supplied before 2000 are often single-storey sheds: a low tail of plot ratios.
+    old_shed = (supply < 2000) & (land_use != "M0") & (rng.random(n) < 0.3)
+    far = np.where(old_shed, rng.uniform(0.3, 0.7, n), far)
     area_mu = area_m2 / M2_PER_MU
     contract = supply >= 2015
     return pd.DataFrame({
@@ -588,8 +591,9 @@ def _plot_attributes(seed: int, cut: pd.DataFrame) -> pd.DataFrame:
         "floor_area_m2": np.round(area_m2 * far, 1),
         "supply_year": supply.astype("int64"),
         "contract_investment_wan": _per_mu(contract, area_mu, rng.uniform(400, 1200, n)),
-        "contract_output_wan": _per_mu(contract, area_mu, rng.uniform(800, 2000, n)),
-        "contract_tax_wan": _per_mu(contract, area_mu, rng.uniform(40, 150, n)),
+        # contracted yields around the district's actual ones (≈400 万元/亩 output, ≈30 tax)
+        "contract_output_wan": _per_mu(contract, area_mu, rng.uniform(300, 900, n)),
+        "contract_tax_wan": _per_mu(contract, area_mu, rng.uniform(15, 60, n)),
         # internal
         "area_mu": area_mu,
         "efficiency": rng.lognormal(0.0, 0.6, n),

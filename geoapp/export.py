@@ -33,7 +33,7 @@ Public mode (the statistical-disclosure rule)
        ``credit_code``.
     2. Aggregate tables (one row per plot, park, grid cell, town...) must carry the number of
        distinct enterprises each row's figures were summed from: the convention is a column
-       ``n_enterprises`` (``n_firms`` is accepted as a synonym). In every row built from fewer
+       ``n_enterprises``. In every row built from fewer
        than ``min_enterprises`` (3) enterprises the confidential columns are set to null.
     3. A table with confidential columns but no enterprise count cannot be checked, so those
        columns are removed.
@@ -71,9 +71,8 @@ from layers.schema import SCHEMAS
 MIN_ENTERPRISES = 3
 """Aggregates built from fewer enterprises than this are suppressed in public mode."""
 
-COUNT_COLUMNS = ("n_enterprises", "n_firms")
-"""Enterprise-count columns of aggregate tables, by preference (``n_enterprises`` is the
-convention; ``n_firms`` is what :func:`analysis.efficiency.scope_indicators` writes)."""
+COUNT_COLUMNS = ("n_enterprises",)
+"""The enterprise-count column every aggregate table of geoapp carries (the analyses write it)."""
 
 CONFIDENTIAL_TOKENS = (
     "output", "tax", "value_added", "revenue", "energy", "emissions", "rd", "employees",
@@ -194,7 +193,7 @@ def publicize(df: pd.DataFrame, *, min_enterprises: int = MIN_ENTERPRISES) -> pd
     ----------
     df
         Enterprise-level table (has ``ent_id`` or ``credit_code``), aggregate table (has
-        ``n_enterprises`` or ``n_firms``: distinct enterprises summed into each row), or any
+        ``n_enterprises``: distinct enterprises summed into each row), or any
         other table.
     min_enterprises
         Rows built from fewer enterprises have their confidential figures set to null.

@@ -149,7 +149,6 @@ COLUMN_LABELS: dict[str, Label] = {
     "synthetic": Label("合成数据", "", "1 when the row is synthetic (made up for tests/demos)"),
     # names used by analysis/ (efficiency, grading, low_efficiency, reclamation, concentration)
     "land_mu": Label("用地面积", "亩", "land area in mu, the per-mu denominator"),
-    "n_firms": Label("企业数", "家", "distinct enterprises whose figures the row sums"),
     "value_added_per_tce": Label("单位能耗增加值", "万元/吨标煤",
                                  "value added per tonne of coal equivalent"),
     "tax_per_tce": Label("单位能耗税收", "万元/吨标煤", "tax per tonne of coal equivalent"),
@@ -186,6 +185,49 @@ COLUMN_LABELS: dict[str, Label] = {
     "last_note": Label("最近进展", "", "note of the latest ledger entry"),
     "achieved": Label("已完成", "", "amount achieved towards the target"),
     "industry": Label("行业", "", "industry code"),
+    # evaluation (analysis/efficiency, grading, low_efficiency, ranking)
+    "new_land_investment_intensity_growth": Label(
+        "新增产业用地投资强度增长率", "%", "growth of the investment intensity of new land",
+        fraction=True),
+    "composite_score": Label("综合排名得分", "分", "weighted percentile score behind the rank"),
+    "low_efficiency_mu": Label("低效用地面积", "亩", "land of low-efficiency plots, mu"),
+    "low_efficiency_share": Label("低效用地占比", "%", "low-efficiency land / land",
+                                  fraction=True),
+    "n_low_efficiency_plots": Label("低效地块数", "块", "plots on the low-efficiency list"),
+    "on_low_efficiency_list": Label("在低效清单", "", "the plot is on the low-efficiency list"),
+    "target": Label("目标值", "", "the plan's target (亩, plots, or a growth fraction)"),
+    "scope_name": Label("范围名称", "", "name of the district, town or park"),
+    "as_of": Label("统计截至", "", "date the progress is measured at"),
+    "tax_land_mu": Label("计税用地面积", "亩", "land of plots with tax figures, mu"),
+    "output_land_mu": Label("计产值用地面积", "亩", "land of plots with output figures, mu"),
+    "district_investment_intensity": Label("全区投资强度", "万元/亩",
+                                           "investment per mu of the district's projects"),
+    "intensity_vs_district": Label("投资强度与全区比", "", "project intensity / district's"),
+    "in_plots_layer": Label("在地块图层", "", "the ledger's plot exists in the plots layer"),
+    "reclaimed_plot_id": Label("所在盘活地块", "", "reclaimed plot the project sits on"),
+    "mode_zh": Label("处置方式", "", "reclamation mode in Chinese"),
+    "stage_zh": Label("阶段", "", "stage in Chinese"),
+    # clusters (analysis/concentration, hotspots, grid)
+    "share": Label("产值占比", "%", "industry's share of the park's measure", fraction=True),
+    "lead_share": Label("主导产业集中度", "%", "share of the park's output in its lead industries",
+                        fraction=True),
+    "lq_district": Label("区位熵(区)", "", "location quotient against the district"),
+    "lq_city": Label("区位熵(全市)", "", "location quotient against all data (the city)"),
+    "in_top": Label("主导产业居前", "", "the lead industry is among the park's top industries"),
+    "park_amount": Label("园区合计", "万元", "the park's total of the measure"),
+    "total": Label("合计", "", "total of the measure"),
+    "park_located": Label("所在园区", "", "park the enterprise lies in, if any"),
+    "nearest_park_id": Label("最近同产业园区编号", "", "nearest park drawn for the industry"),
+    "nearest_park_name": Label("最近同产业园区", "", "nearest park drawn for the industry"),
+    "distance_m": Label("距离", "m", "distance to that park, metres"),
+    "gi_p": Label("Gi*显著性P值", "", "permutation pseudo p-value of Gi* (tax per mu)"),
+    "gi_class": Label("冷热点", "", "hot/cold spot at 90/95/99 % (tax per mu)"),
+    "lisa_i": Label("局部莫兰指数", "", "local Moran's I of tax per mu"),
+    "lisa_z": Label("局部莫兰Z值", "", "z-score of local Moran's I (tax per mu)"),
+    "lisa_p": Label("局部莫兰P值", "", "permutation pseudo p-value of local Moran's I"),
+    "lisa_class": Label("LISA聚类", "", "HH, LL, HL, LH or ns at 5 % (tax per mu)"),
+    "n_neighbours": Label("邻居数", "个", "neighbours in the spatial weights"),
+    "cell_id": Label("格网编号", "", "grid cell id"),
 }
 """Labels of the columns the analyses derive (canonical columns come from the schemas)."""
 
@@ -251,12 +293,52 @@ def label(column: str, layer: str | None = None) -> Label:
     found = _schema_label(column, SCHEMAS)
     if found is not None:
         return found
+    derived = _derived(column)
+    if derived is not None:
+        return derived
     if column.endswith(("_growth", "_share")):
         return Label(column, "%", f"{column} (fraction, 0.10 = 10 %)", fraction=True)
     for suffix, unit in _SUFFIX_UNITS:
         if column.endswith(suffix):
             return Label(column, unit, f"{column}, {unit}")
     return Label(column, "", "")
+
+
+_STAGE_ZH = {"signed": "已签约", "started": "已开工", "under_construction": "在建",
+             "completed": "已竣工", "in_production": "已投产"}
+
+
+def _derived(column: str) -> Label | None:
+    """Label generated column families: contrib_X, bench_X, X_target_met, n_A, n_projects_S."""
+    for prefix, zh, en in (("contrib_", "得分贡献", "points the item adds to the score"),
+                           ("bench_", "基准值", "the group's benchmark of the item")):
+        if column.startswith(prefix) and column[len(prefix):] in COLUMN_LABELS:
+            base = COLUMN_LABELS[column[len(prefix):]]
+            unit = "分" if prefix == "contrib_" else base.unit
+            return Label(f"{base.zh}{zh}", unit, f"{en}: {base.en}")
+    if column in _STAGE_ZH:
+        return Label(f"{_STAGE_ZH[column]}项目数", "个", f"projects at stage {column}")
+    for prefix, zh, unit in (("n_projects_", "项目数", "个"),
+                             ("investment_wan_", "项目投资", "万元")):
+        stage = column[len(prefix):]
+        if column.startswith(prefix) and stage in _STAGE_ZH:
+            return Label(f"{_STAGE_ZH[stage]}{zh}", unit, f"{zh} at stage {stage}")
+    if column.startswith("n_") and column[2:] in ("A", "B", "C", "D", "T"):
+        return Label(f"{column[2:]}类企业数", "家", f"enterprises graded {column[2:]}")
+    for suffix, zh, unit, frac in (("_growth_target", "目标增长率", "%", True),
+                                   ("_target_met", "是否达标", "", False)):
+        if column.endswith(suffix):
+            stem = column[: -len(suffix)]
+            base = label(stem if stem in COLUMN_LABELS else f"{stem}_growth")
+            name = base.zh.removesuffix("增长率")
+            return Label(f"{name}{zh}", unit, f"{zh}: {base.en}", fraction=frac)
+    for prefix, zh in (("output_", "亩均产值"), ("tax_", "亩均税收")):
+        rest = column[len(prefix):]
+        if column.startswith(prefix) and rest.split("_")[0] in ("gi", "lisa"):
+            base = COLUMN_LABELS.get(rest)
+            if base is not None:
+                return Label(f"{zh}{base.zh}", base.unit, base.en.replace("tax per mu", zh))
+    return None
 
 
 def header(column: str, layer: str | None = None) -> str:

@@ -267,7 +267,8 @@ class Workspace:
                     con.execute("INSERT OR IGNORE INTO main.gpkg_spatial_ref_sys "
                                 "SELECT * FROM stage.gpkg_spatial_ref_sys")
                     for table in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions"):
-                        if self._has_table(con, "stage", table) and self._has_table(con, "main", table):
+                        if (self._has_table(con, "stage", table)
+                                and self._has_table(con, "main", table)):
                             con.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table} "
                                         "WHERE table_name = ?", (name,))
                     con.execute("INSERT OR REPLACE INTO main.gpkg_ogr_contents VALUES (?, NULL)",
@@ -276,8 +277,8 @@ class Workspace:
                 for p in provenance:
                     details = {k: v for k, v in p.items() if k not in ("layer", "source", "rows")}
                     con.execute(
-                        f"INSERT INTO {PROVENANCE_TABLE} (imported_at, layer, source, details, rows)"
-                        " VALUES (?, ?, ?, ?, ?)",
+                        f"INSERT INTO {PROVENANCE_TABLE} "
+                        "(imported_at, layer, source, details, rows) VALUES (?, ?, ?, ?, ?)",
                         (now, p.get("layer"), p.get("source"),
                          json.dumps(details, ensure_ascii=False, default=str), p.get("rows")))
                 for key, value in metadata.items():

@@ -218,7 +218,7 @@ def _swap_if_northing_first(geom, crs: str) -> tuple[Any, bool]:
     if xy.empty:
         return geom, False
     x_med, y_med = float(xy["x"].median()), float(xy["y"].median())
-    # Shanghai: northings ~3.3-3.55 million m; eastings < 1 million (or zone-prefixed 40/41 million).
+    # Shanghai: northings ~3.3-3.55 million m; eastings < 1 million (zone-prefixed: 40/41 M).
     if 3.0e6 < x_med < 3.7e6 and not 3.0e6 < y_med < 3.7e6:
         import shapely
 

@@ -232,7 +232,8 @@ PLOTS = LayerSchema(
     geometry=POLYGONAL,
     label_zh="产业地块",
     fields=(
-        Field("plot_id", label_zh="地块编号", aliases=("地块编号", "宗地编号", "地块代码", "宗地号")),
+        Field("plot_id", label_zh="地块编号",
+              aliases=("地块编号", "宗地编号", "地块代码", "宗地号")),
         Field("land_use", label_zh="用地性质", aliases=("用地性质", "用地类型", "地类")),
         Field("status", choices=("in_use", "idle", "under_construction"), label_zh="地块状态",
               aliases=("地块状态", "状态", "使用状态")),
@@ -265,7 +266,9 @@ ENTERPRISES = LayerSchema(
         Field("year", "int", label_zh="年份", aliases=("年份", "年度")),
         Field("scale", choices=("above", "below"), label_zh="规模", aliases=("规模", "规上规下")),
         Field("start_year", "int", required=False, label_zh="投产年份", aliases=("投产年份",)),
-        _money("output_wan", "工业总产值", "产值", "工业总产值", "总产值", required=True),
+        # Required for 规上 (above-scale) rows only: 规下 firms report tax alone (checked in
+        # layers.validate).
+        _money("output_wan", "工业总产值", "产值", "工业总产值", "总产值"),
         _money("tax_wan", "税收", "税收", "税收总额", "实缴税金", "纳税额", required=True),
         _money("value_added_wan", "工业增加值", "增加值", "工业增加值"),
         _money("revenue_wan", "营业收入", "营业收入", "主营业务收入"),

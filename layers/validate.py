@@ -133,7 +133,8 @@ def validate(
     report = Report()
     missing = [n for n in layer.required if n not in frame.columns]
     if missing:
-        c.layer_problem(None, f"missing columns {missing}; the file has {list(map(str, frame.columns))}")
+        have = list(map(str, frame.columns))
+        c.layer_problem(None, f"missing columns {missing}; the file has {have}")
 
     for f in layer.fields:
         if f.name not in frame.columns:
@@ -163,7 +164,13 @@ def validate(
                 unknown = sorted(set(text[bad].dropna()))
                 c.rows(bad, f.name, lambda i, t=text, ch=f.choices: (
                     f"unknown value '{t[i]}'; expected one of {list(ch)}"))
-                c.layer_problem(f.name, f"unknown values {unknown[:20]}; expected one of {list(f.choices)}")
+                c.layer_problem(f.name, f"unknown values {unknown[:20]}; "
+                                f"expected one of {list(f.choices)}")
+
+    if layer.name == "enterprises" and {"scale", "output_wan"} <= set(frame.columns):
+        above = frame["scale"].astype("string") == "above"
+        c.rows(above & frame["output_wan"].isna(), "output_wan",
+               "value is empty; above-scale (规上) firms must report output")
 
     if layer.key and layer.key in frame.columns:
         keys = frame[layer.key].astype("string")
@@ -201,7 +208,8 @@ def _check_geometry(frame, layer, c, report, repair, extent, reference_districts
         c.rows(empty, "geometry", "geometry is missing or empty")
     types = geom.geom_type
     wrong = ~empty & ~types.isin(layer.geometry)
-    c.rows(wrong, "geometry", lambda i: f"geometry type {types[i]}; expected {list(layer.geometry)}")
+    c.rows(wrong, "geometry",
+           lambda i: f"geometry type {types[i]}; expected {list(layer.geometry)}")
 
     ok = ~empty & ~wrong
     bounds = geom[ok].bounds
@@ -285,7 +293,8 @@ def detect_shift(frame: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, *, layer:
     str or None
         A message naming the offsets and the fix, or None when nothing is suspicious.
     """
-    lines = gpd.GeoSeries(reference.boundary.union_all(), crs=reference.crs).to_crs(WORK_CRS).iloc[0]
+    union = gpd.GeoSeries(reference.boundary.union_all(), crs=reference.crs)
+    lines = union.to_crs(WORK_CRS).iloc[0]
     geoms = frame.geometry.values
     if layer not in ("districts", "towns"):
         polys = frame.geometry[frame.geom_type.isin(["Polygon", "MultiPolygon"])]

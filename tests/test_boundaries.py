@@ -12,8 +12,8 @@ from layers.units import M2_PER_MU
 
 
 def _median_vertex_distance_m(refs, lines):
-    pts = gpd.GeoSeries(shapely.points(shapely.get_coordinates(refs.to_crs(WORK_CRS).geometry.values)),
-                        crs=WORK_CRS)
+    xy = shapely.get_coordinates(refs.to_crs(WORK_CRS).geometry.values)
+    pts = gpd.GeoSeries(shapely.points(xy), crs=WORK_CRS)
     d = pts.distance(lines)
     near = d < 1000  # OSM town vertices that lie on or next to a district line
     return float(np.median(d[near])), int(near.sum())

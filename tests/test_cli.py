@@ -115,3 +115,15 @@ def test_ledger_record_is_forward_only(demo_workspace, tmp_path, capsys):
     assert main(["ledger", str(ws), "record", "--plot", "NOPE", "--stage", "identified",
                  "--date", "2024-02-01"]) == 1
     assert "unknown plot 'NOPE'" in capsys.readouterr().err
+
+
+def test_every_output_column_has_a_chinese_label(analysed):
+    from geoapp.labels import label
+
+    columns = set()
+    for f in analysed.glob("*.csv"):
+        columns |= set(pd.read_csv(f, nrows=2).columns)
+    for f in analysed.glob("*.geojson"):
+        columns |= set(pyogrio.read_dataframe(f, max_features=2).columns)
+    unlabelled = sorted(c for c in columns - {"geometry", "wkt", "lon", "lat"} if label(c).zh == c)
+    assert unlabelled == []

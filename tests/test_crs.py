@@ -55,6 +55,7 @@ def test_bd09_inverses_round_trip_below_1e_7_degree():
     assert np.max(np.abs(back[1] - lat)) < 1e-7
     bl, bt = bd09_to_wgs84(*wgs84_to_bd09(lon, lat))
     assert np.max(np.abs(bl - lon)) < 1e-7
+    assert np.max(np.abs(bt - lat)) < 1e-7
 
 
 def test_shanghai_offset_is_about_480_metres_east_south():

@@ -14,7 +14,8 @@ from tests.conftest import squares
 
 def test_chinese_headers_map_to_canonical_names_with_units():
     rename, units = map_headers(
-        ["企业名称", "统一社会信用代码", "地块编号", "产值(亿元)", "税收（元）", "行业", "年份", "备注"],
+        ["企业名称", "统一社会信用代码", "地块编号", "产值(亿元)", "税收（元）", "行业", "年份",
+         "备注"],
         ENTERPRISES,
     )
     assert rename == {"企业名称": "name", "统一社会信用代码": "credit_code", "地块编号": "plot_id",
@@ -123,8 +124,24 @@ def test_gcj02_points_are_converted_on_load(tmp_path):
 
 def test_excel_float_codes_are_kept_as_text(tmp_path):
     f = tmp_path / "towns.xlsx"
-    pd.DataFrame({"街镇代码": [310113101.0], "街镇名称": ["罗店镇"], "区划代码": [310113.0]}).to_excel(
-        f, index=False)
+    towns = pd.DataFrame({"街镇代码": [310113101.0], "街镇名称": ["罗店镇"],
+                          "区划代码": [310113.0]})
+    towns.to_excel(f, index=False)
     df = read_layer(f, "towns").frame
     assert df.loc[0, "code"] == "310113101"
     assert df.loc[0, "district_code"] == "310113"
+
+
+def test_below_scale_firms_may_report_tax_only(tmp_path):
+    from layers.schema import ENTERPRISES
+    from layers.validate import validate
+
+    f = tmp_path / "firms.csv"
+    pd.DataFrame({"ent_id": ["E1", "E2"], "name": ["甲", "乙"], "industry": ["ic", "ic"],
+                  "year": [2023, 2023], "scale": ["below", "above"], "output_wan": ["", ""],
+                  "tax_wan": ["3", "5"]}).to_csv(f, index=False)
+    loaded = read_layer(f, "enterprises")
+    _, report = validate(loaded.frame, ENTERPRISES, row_of=loaded.row_number, row_kind="row")
+    assert [str(p) for p in report.problems] == [
+        "row 3, id E2, column 'output_wan': value is empty; above-scale (规上) firms must report "
+        "output"]

@@ -87,9 +87,9 @@ def test_threshold_is_a_keyword(plots_with_firms):
         publicize(plots_with_firms, min_enterprises=0)
 
 
-def test_n_firms_is_accepted_and_missing_count_means_suppressed(plots_with_firms):
-    frame = plots_with_firms.rename(columns={"n_enterprises": "n_firms"})
-    frame["n_firms"] = pd.array([1, None, 3], dtype="Int64")
+def test_missing_count_means_suppressed(plots_with_firms):
+    frame = plots_with_firms.copy()
+    frame["n_enterprises"] = pd.array([1, None, 3], dtype="Int64")
     out = publicize(frame)
     assert out["tax_wan"].isna().tolist() == [True, True, False]
 

@@ -85,7 +85,7 @@ def test_append_rows_runs_the_check_inside_the_transaction(tmp_path):
 def test_not_a_workspace_is_refused(tmp_path):
     f = tmp_path / "x.gpkg"
     f.write_text("hello")
-    with pytest.raises(WorkspaceError, match="not a GeoPackage|not a geoapp workspace"):
+    with pytest.raises(WorkspaceError, match=r"not a GeoPackage|not a geoapp workspace"):
         Workspace(f).check()
 
 

@@ -1,0 +1,543 @@
+"""Stage ``evaluation``: per-mu efficiency, grades, the low-efficiency list and league tables.
+
+Reads the layers, derives plot areas and overlays, evaluates enterprise-years of the
+evaluation year, grades plots, lists low-efficiency plots and ranks parks, towns and districts.
+Every number comes from :mod:`analysis`; this module only wires layers and configuration.
+
+Configuration (``geoapp.toml``), every key optional::
+
+    [evaluation]
+    preset = "zhejiang"                  # or "huaian"
+    cutoffs = [0.20, 0.60, 0.95]         # pct upper bounds of A, B, C
+    min_years_in_production = 2
+    group_by = ["scale"]                 # add "district_code" for one evaluation per district
+    [evaluation.weights.above]           # per scale: {indicator: weight}
+    tax_per_mu = 30
+    [evaluation.benchmarks.above]        # fixed benchmarks instead of the group mean
+    tax_per_mu = 25.0
+    [evaluation.caps.above]              # cap on value / benchmark
+    tax_per_mu = 3.0
+    [evaluation.ranking_weights]         # composite rank of parks, towns, districts
+    tax_per_mu = 40
+    low_efficiency_share = 10
+
+    [low_efficiency]
+    tax_per_mu_floor_wan = 1.0
+    contract_fraction = 0.5
+    plot_ratio_floor = 0.6
+    plot_ratio_floors = { M1 = 0.8 }
+    contract_grace_years = 3             # 达产期: contracts judged from the 3rd year on
+    zone_types = ["198"]
+    grades = ["D"]
+    rules = ["grade_d", "low_tax", "idle", "zone_198", "contract_investment",
+             "contract_output", "contract_tax", "low_plot_ratio"]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from analysis import efficiency, grading, low_efficiency, overlay, ranking
+from geoapp.config import AnalysisConfig
+from geoapp.stages import StageResult
+from layers.crs import STORE_CRS, WORK_CRS
+from layers.schema import PROJECT_STAGES
+from layers.units import M2_PER_MU
+
+_EVALUATION_KEYS = {
+    "preset", "cutoffs", "min_years_in_production", "group_by", "weights", "benchmarks",
+    "caps", "ranking_weights",
+}
+_LOW_EFFICIENCY_KEYS = {
+    "tax_per_mu_floor_wan", "contract_fraction", "plot_ratio_floor", "plot_ratio_floors",
+    "contract_grace_years",
+    "zone_types", "grades", "rules",
+}
+
+PLOT_COLUMNS = [
+    "plot_id", "park_id", "zone_type", "town_code", "district_code", "land_use", "status",
+    "area_mu", "geom_area_mu", "n_enterprises", "n_projects", "output_wan", "tax_wan",
+    "value_added_wan", "tax_per_mu", "output_per_mu", "value_added_per_mu", "plot_ratio",
+    "score", "grade", "low_efficiency", "reasons", "reasons_zh",
+]
+"""Columns of ``plots.geojson`` (plus geometry), in order."""
+
+ENTERPRISE_ID_COLUMNS = [
+    "ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "district_code",
+    "industry", "year", "scale", "start_year", "land_mu",
+]
+
+
+def _check_keys(section: dict[str, Any], known: set[str], name: str) -> None:
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ValueError(
+            f"config [{name}]: unknown keys {unknown}; expected some of {sorted(known)}"
+        )
+
+
+def grading_policy(section: dict[str, Any]) -> grading.GradingPolicy:
+    """
+    Build the grading policy an ``[evaluation]`` section asks for.
+
+    Parameters
+    ----------
+    section
+        The parsed ``[evaluation]`` table (see the module docstring).
+
+    Returns
+    -------
+    GradingPolicy
+        The preset (default ``zhejiang``) with the section's overrides.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key, preset, scale or indicator.
+    """
+    _check_keys(section, _EVALUATION_KEYS, "evaluation")
+    name = str(section.get("preset", "zhejiang"))
+    if name not in grading.PRESETS:
+        raise ValueError(
+            f"config [evaluation]: unknown preset {name!r}; "
+            f"expected one of {sorted(grading.PRESETS)}"
+        )
+    policy = grading.PRESETS[name]
+    known = set(efficiency.INDICATORS)
+    for what in ("weights", "benchmarks", "caps"):
+        for scale, values in (section.get(what) or {}).items():
+            bad = sorted(set(values) - known)
+            if bad:
+                raise ValueError(
+                    f"config [evaluation.{what}.{scale}]: unknown indicators {bad}; "
+                    f"expected some of {sorted(known)}"
+                )
+    return grading.with_overrides(
+        policy,
+        weights=section.get("weights"),
+        benchmarks=section.get("benchmarks"),
+        caps=section.get("caps"),
+        cutoffs=section.get("cutoffs"),
+        min_years_in_production=section.get("min_years_in_production"),
+        group_by=section.get("group_by"),
+    )
+
+
+def ranking_weights(section: dict[str, Any]) -> ranking.RankingWeights:
+    """Build the composite-rank weights: the defaults, changed by ``ranking_weights``."""
+    weights = dict(ranking.RankingWeights().weights)
+    weights.update({k: float(v) for k, v in (section.get("ranking_weights") or {}).items()})
+    return ranking.RankingWeights(weights=weights)
+
+
+def low_efficiency_settings(
+    section: dict[str, Any],
+) -> tuple[low_efficiency.LowEfficiencyThresholds, tuple[low_efficiency.Rule, ...]]:
+    """
+    Build the thresholds and rules a ``[low_efficiency]`` section asks for.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or rule code.
+    """
+    _check_keys(section, _LOW_EFFICIENCY_KEYS, "low_efficiency")
+    rules = low_efficiency.DEFAULT_RULES
+    if "rules" in section:
+        rules = low_efficiency.select_rules(list(section["rules"]))
+    kwargs = {k: v for k, v in section.items() if k != "rules"}
+    for k in ("zone_types", "grades"):
+        if k in kwargs:
+            kwargs[k] = tuple(str(v) for v in kwargs[k])
+    return low_efficiency.LowEfficiencyThresholds(**kwargs), rules
+
+
+def _frame(layers: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
+    frame = layers.get(name)
+    return frame if frame is not None else pd.DataFrame()
+
+
+def _polygons(layers: dict[str, pd.DataFrame], name: str, key: str) -> gpd.GeoDataFrame | None:
+    frame = layers.get(name)
+    if (
+        not isinstance(frame, gpd.GeoDataFrame)
+        or len(frame) == 0
+        or key not in frame
+        or frame.geometry.name not in frame
+        or not frame.geometry.notna().any()
+    ):
+        return None
+    return frame
+
+
+def derive_plots(layers: dict[str, pd.DataFrame], *, crs: str = WORK_CRS) -> gpd.GeoDataFrame:
+    """
+    Derive each plot's areas and overlays.
+
+    Adds ``area_mu``, ``geom_area_mu``, ``area_diff_share``, ``park_id``, ``zone_type``,
+    ``town_code`` and ``district_code``. ``area_mu`` is the register area where given, else
+    the drawn polygon's (both in 亩); ``area_diff_share`` is drawn / registered - 1, so a
+    disagreement is shown, not hidden. Overlays go by largest area share measured in ``crs``.
+    A plot outside every district polygon takes its town's, then its park's district code.
+    """
+    plots = layers["plots"].copy()
+    plots = plots.drop(
+        columns=[c for c in ("park_id", "zone_type", "town_code", "district_code") if c in plots]
+    )
+    work = plots.to_crs(crs) if len(plots) else plots
+    plots["geom_area_mu"] = overlay.land_area_mu(work, crs=crs)
+    plots["area_mu"] = overlay.register_or_measured_mu(work, crs=crs)
+    register_mu = (
+        pd.to_numeric(plots["register_area_m2"], errors="coerce") / M2_PER_MU
+        if "register_area_m2" in plots else pd.Series(np.nan, index=plots.index)
+    )
+    plots["area_diff_share"] = efficiency.ratio(
+        plots["geom_area_mu"] - register_mu, register_mu, name="area_diff_share"
+    )
+    for layer, src, dst in (
+        ("parks", "park_id", "park_id"),
+        ("zones", "zone_type", "zone_type"),
+        ("towns", "code", "town_code"),
+        ("districts", "code", "district_code"),
+    ):
+        polygons = _polygons(layers, layer, src)
+        if polygons is None:
+            plots[dst] = pd.Series(pd.NA, index=plots.index, dtype="string")
+            continue
+        polygons = polygons.to_crs(crs)
+        plots[dst] = overlay.assign_largest_share(work, polygons, src, crs=crs).astype("string")
+    district = plots["district_code"]
+    towns = _frame(layers, "towns")
+    if len(towns) and "district_code" in towns:
+        t = towns.drop_duplicates("code")
+        by_town = pd.Series(t["district_code"].astype(str).to_numpy(), index=t["code"].astype(str))
+        district = district.fillna(plots["town_code"].map(by_town).astype("string"))
+    parks = _frame(layers, "parks")
+    if len(parks) and "district_code" in parks:
+        park_district = parks.drop_duplicates("park_id").set_index("park_id")["district_code"]
+        park_district.index = park_district.index.astype(str)
+        district = district.fillna(plots["park_id"].map(park_district.astype(str)).astype("string"))
+    plots["district_code"] = district.astype("string")
+    return plots
+
+
+_PLOT_KEYS = ["park_id", "town_code", "district_code", "zone_type"]
+
+
+def locate_firms(
+    enterprises: pd.DataFrame, plots: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """
+    Enterprise-years with ``plot_id`` (given or by location), their plot's keys and ``land_mu``.
+
+    ``land_mu`` is each tenant's share of its plot (by floor area, else even: see
+    :func:`analysis.overlay.apportion_land_mu`).
+    """
+    firms = pd.DataFrame(enterprises.drop(columns="geometry", errors="ignore"))
+    firms = firms.drop(columns=[c for c in _PLOT_KEYS if c in firms])
+    firms["plot_id"] = overlay.locate_enterprises(enterprises, plots).to_numpy()
+    keys = plots.set_index("plot_id")[_PLOT_KEYS]
+    joined = keys.reindex(firms["plot_id"].to_numpy())
+    for c in _PLOT_KEYS:
+        firms[c] = joined[c].to_numpy()
+    area = plots.set_index("plot_id")["area_mu"]
+    firms["land_mu"] = overlay.apportion_land_mu(firms, area)
+    return firms
+
+
+def locate_projects(layers: dict[str, pd.DataFrame], plots: gpd.GeoDataFrame) -> pd.DataFrame:
+    """
+    Projects with ``plot_id``, ``park_id``, ``town_code`` and ``district_code``.
+
+    A given plot or park id wins; otherwise the project's geometry (its representative
+    point) is located in the plots, then parks, towns, districts.
+    """
+    projects = layers.get("projects")
+    if projects is None or len(projects) == 0:
+        return pd.DataFrame(columns=["project_id", "stage", "investment_wan", "land_mu",
+                                     "plot_id", *_PLOT_KEYS])
+    out = pd.DataFrame(projects.drop(columns="geometry", errors="ignore"))
+    geo = projects.geometry if isinstance(projects, gpd.GeoDataFrame) else None
+
+    def given(col: str) -> pd.Series:
+        if col in out:
+            return out[col].astype("string")
+        return pd.Series(pd.NA, index=out.index, dtype="string")
+
+    plot_id = given("plot_id")
+    if geo is not None and plot_id.isna().any():
+        found = overlay.locate_points(geo[plot_id.isna()], plots, "plot_id").astype("string")
+        plot_id = plot_id.fillna(found)
+    out["plot_id"] = plot_id
+    keys = plots.set_index("plot_id")[_PLOT_KEYS].reindex(plot_id.to_numpy())
+    for col, layer, src in (
+        ("park_id", "parks", "park_id"),
+        ("town_code", "towns", "code"),
+        ("district_code", "districts", "code"),
+    ):
+        if col == "park_id":
+            value = given(col)
+        else:
+            value = pd.Series(pd.NA, index=out.index, dtype="string")
+        value = value.fillna(pd.Series(keys[col].to_numpy(), index=out.index).astype("string"))
+        polygons = _polygons(layers, layer, src)
+        if geo is not None and polygons is not None and value.isna().any():
+            found = overlay.locate_points(geo[value.isna()], polygons, src).astype("string")
+            value = value.fillna(found)
+        out[col] = value
+    out["zone_type"] = pd.Series(keys["zone_type"].to_numpy(), index=out.index).astype("string")
+    return out
+
+
+def _plot_table(
+    plots: gpd.GeoDataFrame,
+    firms: pd.DataFrame,
+    projects: pd.DataFrame,
+    *,
+    year: int,
+    policy: grading.GradingPolicy,
+    thresholds: low_efficiency.LowEfficiencyThresholds,
+    rules: tuple[low_efficiency.Rule, ...],
+) -> gpd.GeoDataFrame:
+    """Join each plot's sums, per-mu indicators, score, grade and low-efficiency reasons."""
+    ind = efficiency.scope_indicators(firms, plots, "plot_id", year=year, projects=projects)
+    # The plot's own floor area stays; the indicator's copy (Σ over known) is the same number.
+    ind = ind.drop(columns=["n_plots", "land_mu", "floor_area_m2"])
+    table = plots.join(ind, on="plot_id")
+    this_year = firms[firms["year"] == year]
+    grades = grading.grade_plots(table, this_year, policy=policy)
+    table["score"] = grades["score"]
+    table["grade"] = grades["grade"]
+    if "supply_year" in table:
+        table["years_since_supply"] = year - pd.to_numeric(table["supply_year"], errors="coerce")
+    flags = low_efficiency.low_efficiency_list(table, thresholds=thresholds, rules=rules)
+    return table.join(flags)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        return None if math.isnan(v) or math.isinf(v) else v
+    if value is pd.NA or value is None:
+        return None
+    return value
+
+
+def _card(
+    key: str,
+    scope_type: str,
+    ids: pd.Index | None,
+    *,
+    plots: pd.DataFrame,
+    firms: pd.DataFrame,
+    year: int,
+    targets: pd.DataFrame,
+    projects: pd.DataFrame,
+    weights: ranking.RankingWeights,
+    lead: pd.Series | None = None,
+) -> pd.DataFrame:
+    card = ranking.scorecard(
+        plots, firms, key, year=year, scope_type=scope_type, targets=targets,
+        projects=projects, lead_industries=lead, scopes=ids,
+    )
+    card.insert(0, "year", year)
+    return ranking.rank_scopes(card, weights=weights)
+
+
+def run(
+    layers: dict[str, pd.DataFrame],
+    *,
+    year: int,
+    config: AnalysisConfig,
+    results: dict[str, StageResult],
+) -> StageResult:
+    """
+    Evaluate ``year``: efficiency, grades, low-efficiency list, park/town/district rankings.
+
+    Parameters
+    ----------
+    layers
+        Workspace layers by name (WGS84, validated); absent layers may be missing or empty.
+    year
+        The evaluation year; growth compares it with ``year - 1`` (NaN where that year has
+        no figures).
+    config
+        Reads the ``[evaluation]`` and ``[low_efficiency]`` sections.
+    results
+        Earlier stages' results (unused: this stage runs first).
+
+    Returns
+    -------
+    StageResult
+        Outputs ``plots.geojson``, ``enterprises.csv``, ``parks.geojson``,
+        ``park_ranking.csv``, ``town_ranking.csv``, ``district_ranking.csv``,
+        ``low_efficiency.csv``; tables ``plots``, ``enterprises``, ``park_ranking``,
+        ``town_ranking``, ``district_ranking``, ``low_efficiency``; the summary.
+    """
+    section = config.section("evaluation")
+    policy = grading_policy(section)
+    weights = ranking_weights(section)
+    thresholds, rules = low_efficiency_settings(config.section("low_efficiency"))
+
+    plots = derive_plots(layers)
+    enterprises = _frame(layers, "enterprises")
+    if len(enterprises) == 0:
+        enterprises = pd.DataFrame(
+            columns=["ent_id", "name", "plot_id", "industry", "year", "scale", "output_wan",
+                     "tax_wan"]
+        )
+    enterprises = enterprises.reset_index(drop=True)
+    firms = locate_firms(enterprises, plots)
+    projects = locate_projects(layers, plots)
+    targets = _frame(layers, "targets")
+
+    current = firms[firms["year"] == year]
+    indicators = efficiency.enterprise_indicators(current, current["land_mu"])
+    graded = grading.grade_enterprises(current, indicators, current["land_mu"], policy=policy)
+    firms = firms.join(graded[["score", "grade"]])
+
+    table = _plot_table(
+        plots, firms, projects, year=year, policy=policy, thresholds=thresholds, rules=rules,
+    )
+
+    cols = [c for c in ENTERPRISE_ID_COLUMNS if c in current]
+    enterprises_out = pd.concat([current[cols], indicators, graded], axis=1)
+    enterprises_out = enterprises_out.sort_values(["scale", "rank", "ent_id"], na_position="last",
+                                                  kind="stable").reset_index(drop=True)
+
+    common = {"plots": table, "firms": firms, "year": year, "targets": targets,
+              "projects": projects, "weights": weights}
+    parks = layers.get("parks")
+    park_ids = None
+    lead = None
+    if parks is not None and len(parks):
+        park_ids = pd.Index(parks["park_id"].astype("string").unique())
+        if "lead_industries" in parks:
+            lead = parks.drop_duplicates("park_id").set_index("park_id")["lead_industries"]
+    park_card = _card("park_id", "park", park_ids, lead=lead, **common)
+    towns = _frame(layers, "towns")
+    town_ids = pd.Index(towns["code"].astype("string").unique()) if len(towns) else None
+    town_card = _card("town_code", "town", town_ids, **common)
+    districts = _frame(layers, "districts")
+    district_ids = (
+        pd.Index(districts["code"].astype("string").unique()) if len(districts) else None
+    )
+    district_card = _card("district_code", "district", district_ids, **common)
+
+    def named(card: pd.DataFrame, frame: pd.DataFrame, id_col: str, key: str) -> pd.DataFrame:
+        out = card.reset_index()
+        if len(frame) and "name" in frame:
+            names = frame.drop_duplicates(id_col).set_index(id_col)["name"]
+            names.index = names.index.astype(str)
+            out.insert(1, "name", out[key].astype(str).map(names).to_numpy())
+        return out
+
+    park_ranking = named(park_card, _frame(layers, "parks"), "park_id", "park_id")
+    town_ranking = named(town_card, towns, "code", "town_code")
+    district_ranking = named(district_card, districts, "code", "district_code")
+
+    plot_cols = [c for c in PLOT_COLUMNS if c in table]
+    plots_out = gpd.GeoDataFrame(
+        table[plot_cols], geometry=table.geometry.to_numpy(), crs=plots.crs
+    ).to_crs(STORE_CRS)
+    low = table[table["low_efficiency"]]
+    low_cols = [
+        "plot_id", "park_id", "town_code", "district_code", "zone_type", "land_use", "status",
+        "area_mu", "n_enterprises", "n_projects", "tax_per_mu", "output_per_mu", "plot_ratio",
+        "score", "grade", "reasons", "reasons_zh",
+    ]
+    low_list = pd.DataFrame(low[[c for c in low_cols if c in low]]).sort_values(
+        ["district_code", "town_code", "park_id", "plot_id"], na_position="last", kind="stable"
+    ).reset_index(drop=True)
+
+    parks_geo = None
+    if parks is not None and len(parks) and isinstance(parks, gpd.GeoDataFrame):
+        base = parks.drop_duplicates("park_id")[["park_id", "geometry"]].copy()
+        base["park_id"] = base["park_id"].astype("string")
+        ranking_ = park_ranking.copy()
+        ranking_["park_id"] = ranking_["park_id"].astype("string")
+        parks_geo = gpd.GeoDataFrame(
+            base.merge(ranking_, on="park_id", how="left"), geometry="geometry", crs=parks.crs
+        ).to_crs(STORE_CRS)
+
+    outputs: dict[str, Any] = {
+        "plots.geojson": plots_out,
+        "enterprises.csv": enterprises_out,
+        "park_ranking.csv": park_ranking,
+        "town_ranking.csv": town_ranking,
+        "district_ranking.csv": district_ranking,
+        "low_efficiency.csv": low_list,
+    }
+    if parks_geo is not None:
+        outputs["parks.geojson"] = parks_geo
+
+    summary = _summary(
+        district_ranking, enterprises_out, table, firms, projects, year=year, policy=policy
+    )
+    tables = {
+        "plots": table,
+        "enterprises": enterprises_out,
+        "park_ranking": park_ranking,
+        "town_ranking": town_ranking,
+        "district_ranking": district_ranking,
+        "low_efficiency": low_list,
+    }
+    return StageResult(outputs=outputs, summary=summary, tables=tables)
+
+
+def _summary(
+    district_ranking: pd.DataFrame,
+    enterprises_out: pd.DataFrame,
+    table: pd.DataFrame,
+    firms: pd.DataFrame,
+    projects: pd.DataFrame,
+    *,
+    year: int,
+    policy: grading.GradingPolicy,
+) -> dict[str, Any]:
+    districts = {}
+    fields = ["name", "land_mu", "tax_per_mu", "output_per_mu", "value_added_per_mu",
+              "tax_per_mu_growth", "tax_per_mu_growth_target", "tax_per_mu_target_met",
+              "output_per_mu_growth", "output_per_mu_growth_target", "output_per_mu_target_met",
+              "low_efficiency_mu", "n_low_efficiency_plots", "rank"]
+    for row in district_ranking.to_dict("records"):
+        districts[str(row["district_code"])] = {k: row.get(k) for k in fields if k in row}
+    grades = enterprises_out["grade"].value_counts()
+    current = firms[firms["year"] == year]
+    low = table["low_efficiency"]
+    summary = {
+        "year": year,
+        "preset": policy.name,
+        "districts": districts,
+        "grade_counts": {g: int(grades.get(g, 0)) for g in (*policy.classes, grading.UNRATED)},
+        "plot_grade_counts": {
+            g: int((table["grade"] == g).sum()) for g in (*policy.classes, grading.UNRATED)
+        },
+        "enterprises": len(current),
+        "enterprises_without_plot": int(current["plot_id"].isna().sum()),
+        "enterprises_imputed": int((enterprises_out["imputed_items"].fillna("") != "").sum()),
+        "plots": len(table),
+        "plots_mu": float(table["area_mu"].sum()),
+        "low_efficiency_plots": int(low.sum()),
+        "low_efficiency_mu": float(table.loc[low, "area_mu"].sum()),
+        "low_efficiency_reasons": {
+            r: int(table[f"rule_{r}"].sum())
+            for r in (c.removeprefix("rule_") for c in table.columns if c.startswith("rule_"))
+        },
+        "projects_by_stage": {
+            s: int((projects["stage"].astype("string") == s).sum()) if len(projects) else 0
+            for s in PROJECT_STAGES
+        },
+    }
+    return _jsonable(summary)

@@ -1,0 +1,440 @@
+"""geoapp's browser app: a thin shell over :mod:`geoapp.app_data` and :mod:`geoapp.maps`.
+
+Start it with ``geoapp app [WORKSPACE] [--port N]``, or
+``streamlit run streamlit_app.py --server.enableStaticServing true -- --workspace demo.gpkg``
+(``GEOAPP_WORKSPACE`` works too). The map page loads Leaflet from ``static/vendor`` (installed
+by ``python -m geoapp.offline --install``), never from the internet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geoapp import app_data as ad
+from geoapp import maps
+from geoapp.offline import missing_assets
+
+MAP_HEIGHT = 620
+DEFAULT_WORKSPACE = "demo.gpkg"
+
+
+def app_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Arguments after ``--``: ``--workspace PATH`` (or ``GEOAPP_WORKSPACE``), ``--no-analysis``."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--workspace", default=None)
+    parser.add_argument("--no-analysis", action="store_true")
+    args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    args.workspace = args.workspace or os.environ.get("GEOAPP_WORKSPACE") or DEFAULT_WORKSPACE
+    return args
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def get_data(path: str, mtime: float, year: int | None, analyse: bool = True) -> ad.AppData:
+    """App data for one workspace version and year (shared, never mutated)."""
+    return ad.load_app_data(path, mtime, year, analyse=analyse)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def get_legend(path: str, mtime: float, year: int, analyse: bool, metric: str,
+               scheme: str) -> ad.Legend:
+    """Class breaks on the unfiltered plots: colours keep their meaning when filters change."""
+    return ad.make_legend(get_data(path, mtime, year, analyse).plots, metric, scheme)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def get_quality(path: str, mtime: float) -> pd.DataFrame:
+    """Validate the workspace again (one row per problem)."""
+    from geoapp.pipeline import workspace_report
+
+    return workspace_report(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def get_density(path: str, mtime: float, year: int, analyse: bool) -> dict[str, bytes]:
+    """Density GeoTIFFs of the clusters stage."""
+    return ad.density_rasters(get_data(path, mtime, year, analyse))
+
+
+def t(key: str) -> str:
+    """Translate a UI word to the chosen language."""
+    return ad.tr(key, st.session_state.get("lang", "zh"))
+
+
+# -- sidebar -------------------------------------------------------------------------------
+
+
+def language_ui() -> str:
+    """Language switch; returns ``"zh"`` or ``"en"``."""
+    choice = st.sidebar.radio("语言 / Language", ["中文", "English"], horizontal=True,
+                              key="lang_choice")
+    lang = "zh" if choice == "中文" else "en"
+    st.session_state["lang"] = lang
+    return lang
+
+
+def workspace_ui(default: str) -> str:
+    """Workspace path input."""
+    return st.sidebar.text_input(t("workspace"), value=default, key="workspace").strip()
+
+
+def layers_ui(data: ad.AppData, lang: str) -> tuple[str, ...]:
+    """One checkbox per layer; returns the layers switched on."""
+    st.sidebar.subheader(t("layers"))
+    on = []
+    for key in ad.LAYER_KEYS:
+        label = ad.tr(key, lang)
+        if st.sidebar.checkbox(label, value=key in ad.DEFAULT_LAYERS, key=f"layer_{key}"):
+            on.append(key)
+    return tuple(on)
+
+
+def basemap_ui(lang: str) -> maps.Basemap:
+    """Choose the base map (none by default: works with no network at all)."""
+    kinds = list(maps.BASEMAPS)
+    kind = st.sidebar.selectbox(t("basemap"), kinds, key="basemap",
+                                format_func=lambda k: maps.BASEMAPS[k][0 if lang == "zh" else 1])
+    url = ""
+    key = ""
+    if kind == "xyz":
+        url = st.sidebar.text_input("XYZ URL", value="http://127.0.0.1:8080/{z}/{x}/{y}.png",
+                                    key="xyz_url")
+    if kind == "tianditu":
+        try:
+            secrets = dict(st.secrets)
+        except Exception:
+            secrets = None
+        key = maps.tianditu_key(secrets)
+        if not key:
+            st.sidebar.warning(t("no_key"))
+    if kind == "amap":
+        st.sidebar.info(t("gcj_note"))
+    return maps.Basemap(kind=kind, url=url, key=key)
+
+
+def style_ui(lang: str) -> tuple[str, str]:
+    """Metric and classification scheme."""
+    metric = st.sidebar.selectbox(t("metric"), list(ad.METRICS), key="metric",
+                                  format_func=lambda k: ad.METRICS[k].label(lang))
+    scheme = st.sidebar.selectbox(t("scheme"), list(ad.SCHEMES), key="scheme",
+                                  format_func=lambda k: ad.SCHEMES[k][0 if lang == "zh" else 1])
+    return metric, scheme
+
+
+def filters_ui(data: ad.AppData, lang: str) -> ad.Filters:
+    """Multiselects for every filter; returns the selection."""
+    options = ad.filter_options(data)
+    chosen = {}
+    with st.sidebar.expander(t("filters"), expanded=False):
+        for attr, word in (("districts", "district"), ("towns", "town"), ("parks", "park"),
+                           ("industries", "industry"), ("grades", "grade"),
+                           ("ledger_stages", "ledger_stage")):
+            chosen[attr] = tuple(st.multiselect(
+                t(word), options[attr], key=f"filter_{attr}",
+                format_func=lambda v, a=attr: ad.option_label(a, v, data, lang)))
+    return ad.Filters(**chosen)
+
+
+# -- map tab -------------------------------------------------------------------------------
+
+
+def _handle_click(value: dict | None, data: ad.AppData, mask: np.ndarray) -> None:
+    """Turn a new click on the map into a selection (plot or park) or a zoom (grid cell)."""
+    if not value:
+        return
+    clicked = value.get("last_object_clicked")
+    if not clicked:
+        return
+    marker = (round(float(clicked.get("lat", 0)), 7), round(float(clicked.get("lng", 0)), 7))
+    if st.session_state.get("handled_click") == marker:
+        return
+    st.session_state["handled_click"] = marker
+    props = ((value.get("last_active_drawing") or {}).get("properties") or {})
+    kind, fid = props.get("k"), props.get("id")
+    if kind == "cell":
+        st.session_state["fly"] = ([marker[0], marker[1]], int(value.get("zoom") or 11) + 2)
+        return
+    if kind == "plot" and fid:
+        st.session_state["selected"] = ("plot", str(fid))
+        return
+    if kind == "park" and fid:
+        st.session_state["selected"] = ("park", str(fid))
+        return
+    hit = ad.feature_at(data, marker[1], marker[0], mask)
+    if hit:
+        st.session_state["selected"] = ("plot", hit)
+
+
+def search_ui(data: ad.AppData, lang: str) -> None:
+    """Search box: a hit selects the plot and flies the map to it."""
+    query = st.text_input(t("search"), key="search", placeholder="P000123 / 企业名称 / 9131...")
+    if not query:
+        return
+    if st.session_state.get("searched") == query:
+        return
+    hits = ad.search(data, query)
+    st.session_state["searched"] = query
+    if hits.empty:
+        st.session_state["search_message"] = f"{t('no_match')}: {query}"
+        return
+    first = hits.iloc[0]
+    st.session_state["search_message"] = f"→ {first['plot_id']} ({first['match']})"
+    st.session_state["selected"] = ("plot", str(first["plot_id"]))
+    st.session_state["fly"] = ([float(first["lat"]), float(first["lon"])], 17)
+
+
+def _swatch(color: str, label: str, *, outline: bool = False, dot: bool = False) -> str:
+    style = (f"border:2.5px solid {color};" if outline else
+             f"background:{color};border:1px solid #777;")
+    radius = "border-radius:50%;" if dot else ""
+    return (f"<div><span style='display:inline-block;width:14px;height:14px;{style}{radius}"
+            f"margin-right:6px;vertical-align:middle'></span>{label}</div>")
+
+
+def legend_ui(legend: ad.Legend, metric: str, lang: str, view: maps.MapView,
+              layers: tuple[str, ...]) -> None:
+    """Legends of the plot colours and of every other layer switched on, beside the map."""
+    name = ad.METRICS["grade" if legend.metric == "grade" else metric].label(lang)
+    rows = [f"<div style='font-weight:600;margin-bottom:4px'>{t('legend')}: {name}</div>"]
+    rows += [_swatch(c, label) for label, c in zip(legend.labels, legend.colors, strict=True)]
+    rows.append(_swatch(ad.NO_DATA_COLOR, "无数据" if lang == "zh" else "no data"))
+    extra = []
+    if "low_efficiency" in layers:
+        extra.append(_swatch("#d50000", ad.tr("low_efficiency", lang), outline=True))
+    if "parks" in layers:
+        extra.append(_swatch("#3949ab", ad.tr("parks", lang), outline=True))
+    if "zones" in layers:
+        extra += [_swatch(c, z) for z, c in zip(("104", "195", "198"),
+                                                 ("#4daf4a", "#ff7f00", "#984ea3"), strict=True)]
+    if "ledger" in layers:
+        extra += [_swatch(c, ad.tr(s, lang), outline=True) for s, c in ad.LEDGER_COLORS.items()]
+    if "projects" in layers:
+        extra += [_swatch(c, ad.tr(s, lang), dot=True) for s, c in ad.PROJECT_COLORS.items()]
+    if "hotspots" in layers:
+        words = ({"hot": "热点", "cold": "冷点"} if lang == "zh"
+                 else {"hot": "hot", "cold": "cold"})
+        extra += [_swatch(c, f"{words[k.split('_')[0]]} {k.split('_')[1]}%", dot=True)
+                  for k, c in zip(maps.HOTSPOT_CLASSES, maps.HOTSPOT_COLORS, strict=True)]
+    if extra:
+        rows.append("<div style='margin-top:6px'></div>")
+        rows += extra
+    st.markdown("<div class='geoapp-legend'>" + "".join(rows) + "</div>", unsafe_allow_html=True)
+    st.caption(t("lod_grid") if view.lod == "grid" else "\u00a0")
+    st.caption(f"{t('selected')}: {view.n_selected:,} {t('plots')}")
+
+
+def card_ui(data: ad.AppData, lang: str) -> None:
+    """Show the card of the selected plot or park."""
+    sel = st.session_state.get("selected")
+    if not sel:
+        st.caption(t("click_hint"))
+        return
+    kind, fid = sel
+    card = ad.plot_card(data, fid, lang) if kind == "plot" else ad.park_card(data, fid, lang)
+    if card is None:
+        st.caption(t("click_hint"))
+        return
+    with st.container(border=True, key="card"):
+        st.markdown(f"**{card['title']}**")
+        st.markdown("\n".join(["| | |", "|---|---|"]
+                              + [f"| {label} | {value} |" for label, value in card["facts"]]))
+        if kind == "plot":
+            if card["low_efficiency"]:
+                st.error(("低效原因: " if lang == "zh" else "Low efficiency: ")
+                         + ";".join(card["reasons"]))
+            if len(card["contributions"]):
+                st.caption("得分构成" if lang == "zh" else "Score contributions")
+                st.dataframe(card["contributions"], hide_index=True)
+            for key, zh, en in (("enterprises", "企业", "Enterprises"),
+                                ("ledger", "盘活台账", "Ledger history"),
+                                ("projects", "项目", "Projects")):
+                if len(card[key]):
+                    st.caption(zh if lang == "zh" else en)
+                    st.dataframe(card[key], hide_index=True)
+        elif card.get("scorecard") is not None:
+            st.dataframe(card["scorecard"])
+
+
+def export_ui(data: ad.AppData, mask: np.ndarray, lang: str) -> None:
+    """Download the selection as GeoJSON (RFC 7946) and XLSX, written by geoapp.export."""
+    def geojson() -> bytes:
+        return ad.selection_geojson(data, mask)
+
+    def xlsx() -> bytes:
+        return ad.selection_xlsx(data, mask)
+
+    c1, c2 = st.columns(2)
+    c1.download_button(t("export_geojson"), data=geojson, file_name="selection.geojson",
+                       mime="application/geo+json", on_click="ignore", key="dl_geojson")
+    c2.download_button(t("export_xlsx"), data=xlsx, file_name="selection.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore", key="dl_xlsx")
+
+
+def map_ui(data: ad.AppData, key: tuple, layers: tuple[str, ...], basemap: maps.Basemap,
+           metric: str, scheme: str, filters: ad.Filters, lang: str) -> None:
+    """Draw the Map tab: search, map, legend, card, exports."""
+    missing = missing_assets()
+    if missing:
+        st.error(t("assets_missing"))
+        return
+    if basemap.kind == "amap":
+        st.info(t("gcj_note"))
+    mask = ad.filter_mask(data.plots, filters)
+    legend = get_legend(*key, metric, scheme)
+    home = ad.data_viewport(data, height_px=MAP_HEIGHT)
+    value = st.session_state.get("map")
+    _handle_click(value, data, mask)
+    search_ui(data, lang)
+    # always drawn, so the map below keeps its place in the page and is not remounted
+    st.caption(st.session_state.get("search_message") or "\u00a0")
+    viewport = ad.Viewport.from_component(value, home)
+    density = None
+    if "density" in layers:
+        tifs = get_density(*key)
+        density = tifs.get("density_all.tif") or next(iter(tifs.values()), None)
+    selected = st.session_state.get("selected")
+    view = maps.overlays(data, mask, viewport, layers=layers, legend=legend, metric=metric,
+                         basemap=basemap, lang=lang, density=density,
+                         highlight=selected[1] if selected and selected[0] == "plot" else None)
+    base_url = st.get_option("server.baseUrlPath") or ""
+    m = maps.base_map(home, basemap, base_url_path=base_url)
+    fly = st.session_state.get("fly")
+    left, right = st.columns([3, 1])
+    with left:
+        center = fly[0] if fly else None
+        if center is not None and basemap.shift:
+            lon, lat = maps.ad_shift_point(center[1], center[0])
+            center = [lat, lon]
+        st_folium(m, key="map", height=MAP_HEIGHT, use_container_width=True,
+                  feature_group_to_add=view.groups,
+                  returned_objects=["last_object_clicked", "last_active_drawing", "bounds",
+                                    "zoom"],
+                  center=center, zoom=fly[1] if fly else None)
+        export_ui(data, mask, lang)
+    with right:
+        legend_ui(legend, metric, lang, view, layers)
+        card_ui(data, lang)
+
+
+# -- other tabs ----------------------------------------------------------------------------
+
+
+def rankings_ui(data: ad.AppData, lang: str) -> None:
+    """Park and town league tables, best first; click a column header to sort."""
+    for scope, zh, en in (("park", "园区排名", "Park ranking"),
+                          ("town", "街镇排名", "Town ranking")):
+        table = ad.ranking_table(data, scope)
+        st.subheader(zh if lang == "zh" else en)
+        if table is None:
+            st.info(t("no_results") + _errors_text(data))
+            continue
+        if "target_met" in table:
+            met = int(table["target_met"].fillna(False).astype(bool).sum())
+            st.caption(f"达到增长目标: {met}/{len(table)}" if lang == "zh"
+                        else f"Growth targets met: {met}/{len(table)}")
+        with st.container(key=f"ranking_{scope}"):
+            st.dataframe(table)
+
+
+def _errors_text(data: ad.AppData) -> str:
+    if not data.errors:
+        return ""
+    return " (" + "; ".join(f"{k}: {v}" for k, v in data.errors.items()) + ")"
+
+
+def reclamation_ui(data: ad.AppData, lang: str) -> None:
+    """Burn-up charts per target, progress against targets, and the stalled plots."""
+    images = ad.stage_images(data, "reclamation")
+    tables = ad.reclamation_tables(data)
+    if not images and not tables:
+        st.info(t("no_results") + _errors_text(data))
+        return
+    if images:
+        st.subheader(t("burnup"))
+        cols = st.columns(2)
+        for i, (name, png) in enumerate(sorted(images.items())):
+            cols[i % 2].image(png, caption=name)
+    if "reclamation_progress" in tables:
+        st.subheader("目标完成情况" if lang == "zh" else "Progress against targets")
+        st.dataframe(tables["reclamation_progress"], hide_index=True, key="reclamation_progress")
+    stalled = ad.stalled_plots(data)
+    st.subheader(t("stalled"))
+    if stalled is None or stalled.empty:
+        st.caption("无" if lang == "zh" else "none")
+    else:
+        st.dataframe(stalled, hide_index=True, key="stalled")
+
+
+def projects_ui(data: ad.AppData, lang: str) -> None:
+    """Projects by stage."""
+    proj = data.layer("projects")
+    if proj.empty:
+        st.info(t("no_results"))
+        return
+    from analysis.projects import projects_by_stage
+
+    frame = pd.DataFrame(proj.drop(columns="geometry", errors="ignore"))
+    st.dataframe(projects_by_stage(frame), key="projects_by_stage")
+    st.dataframe(frame, hide_index=True, key="projects_table")
+
+
+def quality_ui(path: str, mtime: float, data: ad.AppData, lang: str) -> None:
+    """Show the validation report and the analysis stages that did not run."""
+    if data.errors:
+        st.warning(t("stage_failed") + _errors_text(data))
+    report = get_quality(path, mtime)
+    if report.empty:
+        st.success("无数据问题" if lang == "zh" else "No problems found")
+    else:
+        st.dataframe(report, hide_index=True, key="quality")
+
+
+def main() -> None:
+    """Run the app."""
+    st.set_page_config(page_title="geoapp", layout="wide")
+    lang = language_ui()
+    args = app_args()
+    path = workspace_ui(args.workspace)
+    analyse = st.sidebar.checkbox("运行分析 / run analyses", value=not args.no_analysis,
+                                  key="analyse")
+    if not Path(path).exists():
+        st.error(f"{t('workspace')}: {path} ?")
+        return
+    mtime = ad.workspace_mtime(path)
+    year = st.session_state.get("year_choice")
+    with st.spinner("…"):
+        data = get_data(path, mtime, year, analyse)
+    if data.years:
+        st.sidebar.selectbox(t("year"), data.years, index=data.years.index(data.year)
+                             if data.year in data.years else 0, key="year_choice")
+    key = (path, mtime, data.year, analyse)
+    basemap = basemap_ui(lang)
+    metric, scheme = style_ui(lang)
+    layers = layers_ui(data, lang)
+    filters = filters_ui(data, lang)
+    st.title(t("title"))
+    if data.synthetic:
+        st.caption("⚠ " + t("synthetic"))
+    tabs = st.tabs([t("tab_map"), t("tab_rankings"), t("tab_reclamation"), t("tab_projects"),
+                    t("tab_quality")])
+    with tabs[0]:
+        map_ui(data, key, layers, basemap, metric, scheme, filters, lang)
+    with tabs[1]:
+        rankings_ui(data, lang)
+    with tabs[2]:
+        reclamation_ui(data, lang)
+    with tabs[3]:
+        projects_ui(data, lang)
+    with tabs[4]:
+        quality_ui(path, mtime, data, lang)
+
+
+main()

@@ -174,11 +174,22 @@ def _run(args) -> int:
         return EXIT_OK
 
     if args.command == "analyze":
+        from tqdm import tqdm
+
         from geoapp.config import load_config
 
         config = load_config(args.config, as_of=args.as_of)
-        out = pipeline.analyze(args.workspace, args.out, year=args.year, config=config,
-                               public=args.public)
+        started: list[str] = []
+        with tqdm(total=len(pipeline.STAGES) + 1, desc="analyse", unit="step",
+                  file=sys.stderr) as bar:
+            def step(name: str) -> None:  # called as each step starts: the previous one is done
+                bar.update(1 if started else 0)
+                bar.set_postfix_str(name)
+                started.append(name)
+
+            out = pipeline.analyze(args.workspace, args.out, year=args.year, config=config,
+                                   public=args.public, progress=step)
+            bar.update(1)
         print(f"analysis of {out['year']} written to {args.out}:")
         for f in out["files"]:
             print(f"  {f.name}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -154,20 +155,39 @@ def run_analysis(
     year: int | None = None,
     config: AnalysisConfig | None = None,
     stages: tuple[str, ...] = STAGES,
+    progress: Callable[[str], None] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> dict[str, StageResult]:
     """Run the analysis stages on loaded layers, in memory (the app calls this too).
+
+    Parameters
+    ----------
+    progress
+        ``progress(stage_name)`` is called as each stage starts (the CLI draws a bar with it).
+    errors
+        When given, a stage that fails is recorded here (``{stage: message}``) and the run
+        goes on with the others — the app must open with what exists. When None, the first
+        failure raises (the CLI must not write a partial analysis silently).
 
     Returns
     -------
     dict
-        ``{stage name: StageResult}``.
+        ``{stage name: StageResult}`` of the stages that ran.
     """
     config = config or AnalysisConfig()
     year = year or default_year(layers)
     results: dict[str, StageResult] = {}
     for name in stages:
+        if progress is not None:
+            progress(name)
         module = importlib.import_module(f"geoapp.stages.{name}")
-        results[name] = module.run(layers, year=year, config=config, results=results)
+        if errors is None:
+            results[name] = module.run(layers, year=year, config=config, results=results)
+            continue
+        try:
+            results[name] = module.run(layers, year=year, config=config, results=results)
+        except Exception as exc:  # reported to the caller, who decides
+            errors[name] = f"{type(exc).__name__}: {exc}"
     return results
 
 
@@ -200,7 +220,8 @@ def write_outputs(results: dict[str, StageResult], out_dir: str | Path, *,
 
 
 def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = None,
-            config: AnalysisConfig | None = None, public: bool = False) -> dict[str, Any]:
+            config: AnalysisConfig | None = None, public: bool = False,
+            progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """``geoapp analyze``: read the workspace, run every stage, write the output folder.
 
     Returns
@@ -212,7 +233,9 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
     ws.check()
     layers = ws.read_all()
     year = year or default_year(layers)
-    results = run_analysis(layers, year=year, config=config)
+    results = run_analysis(layers, year=year, config=config, progress=progress)
+    if progress is not None:
+        progress("writing outputs")
     meta = ws.metadata()
     extra = {"workspace": str(workspace), "year": year, "synthetic": bool(meta.get("synthetic")),
              "config": (config.source if config else None)}

@@ -81,13 +81,21 @@ CONFIDENTIAL_TOKENS = (
 words (``tax_wan``, ``tax_per_mu``, ``value_added_per_tce``, ``rd_intensity``) is confidential."""
 
 CONFIDENTIAL_DERIVED = (
-    "labour_productivity", "score", "rank_pct", "location_quotient", "hhi", "amount",
-    "target_met", "meets_target", "note", "last_note",
+    "labour_productivity", "score", "composite_score", "hhi", "amount", "park_amount", "total",
+    "share", "lead_share", "lead_industry_share", "target_met", "note", "last_note",
 )
 """Further columns computed from enterprise figures whose names do not say so."""
 
-IDENTITY_COLUMNS = ("name", "credit_code")
-"""Columns that identify an enterprise, removed from enterprise-level tables in public mode."""
+CONFIDENTIAL_PREFIXES = ("contrib_", "bench_", "lq_", "gi_", "lisa_")
+"""Column families derived from enterprise figures (item contributions, benchmarks, location
+quotients, hot-spot statistics of per-mu tax/output)."""
+
+PUBLIC_ENTERPRISE_COLUMNS = (
+    "ent_id", "industry", "year", "scale", "plot_id", "park_id", "town_code", "district_code",
+    "start_year", "utility", "synthetic",
+)
+"""The only columns an enterprise-level table keeps in public mode (an allow-list: whatever an
+analysis adds to an enterprise row — grade, score, rank — is left out)."""
 
 ENTERPRISE_KEYS = ("ent_id", "credit_code")
 """A table with one of these columns is enterprise-level."""
@@ -105,7 +113,7 @@ REPORT_SHEETS: dict[str, tuple[str, ...]] = {
     "园区排名": ("park_ranking", "parks_ranked", "ranking", "parks"),
     "低效用地清单": ("low_efficiency", "low_efficiency_list", "low_efficiency_plots"),
     "盘活进度": ("reclamation", "reclamation_progress", "progress", "reclamation_plots"),
-    "综合评价": ("evaluation", "plots_evaluated", "grades", "enterprise_grades"),
+    "综合评价": ("enterprises", "evaluation", "plots_evaluated", "grades", "enterprise_grades"),
 }
 """Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
 
@@ -124,7 +132,7 @@ FILE_DESCRIPTIONS: dict[str, str] = {
 }
 """Descriptions of the usual output files by stem, used when :func:`write_readme` gets none."""
 
-_PUBLIC_ZH = "公开版：已删除单个企业的产值、税收等数据；由少于{n}家企业汇总的数字已隐去。"
+PUBLIC_NOTE_ZH = "公开版：已删除单个企业的产值、税收等数据；由少于{n}家企业汇总的数字已隐去。"
 
 
 # -- public mode ------------------------------------------------------------------------------
@@ -139,8 +147,10 @@ def is_confidential(column: str) -> bool:
         Column name, e.g. ``"tax_per_mu"`` (True) or ``"area_mu"`` (False).
     """
     name = str(column).lower()
-    if name in CONFIDENTIAL_DERIVED:
+    if name in CONFIDENTIAL_DERIVED or name.startswith(CONFIDENTIAL_PREFIXES):
         return True
+    if "_" in name and name.split("_", 1)[1].startswith(("gi_", "lisa_")):
+        return True  # output_gi_z, tax_lisa_p …
     words = name.split("_")
     for token in CONFIDENTIAL_TOKENS:
         parts = token.split("_")
@@ -165,7 +175,7 @@ def _publicize(frame: pd.DataFrame, min_enterprises: int = MIN_ENTERPRISES
     parts = [f"public: made public by geoapp; no enterprise-level figures; aggregates of fewer "
              f"than {min_enterprises} enterprises suppressed"]
     if any(k in frame.columns for k in ENTERPRISE_KEYS):
-        drop = secret + [c for c in IDENTITY_COLUMNS if c in frame.columns]
+        drop = [c for c in frame.columns if c != geom and c not in PUBLIC_ENTERPRISE_COLUMNS]
         out = frame.drop(columns=drop)
         if drop:
             parts.append(f"enterprise-level table: removed columns {drop}")
@@ -182,8 +192,25 @@ def _publicize(frame: pd.DataFrame, min_enterprises: int = MIN_ENTERPRISES
         out = frame.drop(columns=secret)
         if secret:
             parts.append(f"no enterprise count column ({COUNT_COLUMNS[0]}): removed {secret}")
-    note = "; ".join(parts) + " / " + _PUBLIC_ZH.format(n=min_enterprises)
+    note = "; ".join(parts) + " / " + PUBLIC_NOTE_ZH.format(n=min_enterprises)
     return out, note
+
+
+def public_summary(value: Any, *, min_enterprises: int = MIN_ENTERPRISES) -> Any:
+    """Apply the public-mode rule to nested headline numbers (``summary.json``).
+
+    A mapping that says how many enterprises it sums (``n_enterprises``) keeps its figures
+    when there are at least ``min_enterprises``; any other mapping loses its confidential
+    keys (:func:`is_confidential`). Lists and nested mappings are treated alike.
+    """
+    if isinstance(value, Mapping):
+        n = value.get("n_enterprises")
+        enough = isinstance(n, int | float) and n >= min_enterprises
+        return {k: public_summary(v, min_enterprises=min_enterprises) for k, v in value.items()
+                if enough or not is_confidential(k)}
+    if isinstance(value, list):
+        return [public_summary(v, min_enterprises=min_enterprises) for v in value]
+    return value
 
 
 def publicize(df: pd.DataFrame, *, min_enterprises: int = MIN_ENTERPRISES) -> pd.DataFrame:
@@ -834,7 +861,8 @@ def _columns_of(path: Path) -> tuple[str, list[str]]:
         finally:
             wb.close()
     if suffix == ".tif":
-        return "GeoTIFF raster (WGS84)", []
+        return ("GeoTIFF raster, float32, in WGS 84 / UTM 51N (EPSG:32651), 100 m cells unless "
+                "configured; density in enterprises (or the weight) per km²"), []
     if suffix == ".json":
         return "JSON", []
     return "", []

@@ -20,7 +20,7 @@ from geoapp.boundaries import load_districts
 from geoapp.config import AnalysisConfig
 from geoapp.stages import StageResult
 from geoapp.workspace import Workspace
-from layers.errors import LayerError, Problem
+from layers.errors import LayerError
 from layers.io import read_layer
 from layers.schema import SCHEMAS, schema
 from layers.validate import Report, validate
@@ -202,8 +202,11 @@ def write_outputs(results: dict[str, StageResult], out_dir: str | Path, *,
     summary: dict[str, Any] = dict(extra_summary or {})
     for stage, res in results.items():
         summary[stage] = res.summary
+        weighted = res.summary.get("density", {}).get("weight", "count") != "count"
         for fname, obj in res.outputs.items():
             path = out / fname
+            if public and weighted and fname.startswith("density_"):
+                continue  # a surface weighted by tax or output gives single firms' figures back
             if isinstance(obj, bytes | bytearray):
                 path.write_bytes(obj)
             elif isinstance(obj, pd.DataFrame):
@@ -212,9 +215,12 @@ def write_outputs(results: dict[str, StageResult], out_dir: str | Path, *,
                 path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str),
                                 encoding="utf-8")
             written.append(path)
+    if public:
+        summary = export.public_summary(summary)
+        summary["disclosure"] = "public: " + export.PUBLIC_NOTE_ZH.format(n=export.MIN_ENTERPRISES)
     summary_path = out / "summary.json"
-    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str),
-                            encoding="utf-8")
+    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str,
+                                       allow_nan=False), encoding="utf-8")
     written.append(summary_path)
     return written
 
@@ -249,11 +255,6 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
     files.append(report)
     files.append(export.write_readme(out_dir, {p.name: "" for p in files}))
     return {"results": results, "files": files, "year": year}
-
-
-def problems_of(exc: LayerError) -> list[Problem]:
-    """The problems inside a LayerError (for the app's data-quality tab)."""
-    return list(exc.problems)
 
 
 def workspace_report(workspace: str | Path) -> pd.DataFrame:

@@ -121,7 +121,7 @@ class Workspace:
     def _create(self) -> None:
         """Create an empty workspace atomically: metadata, provenance and an empty ledger."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.new.gpkg")
+        tmp = self._scratch("new")
         try:
             meta = pd.DataFrame({"key": ["created_at", "format"],
                                  "value": [_now(), "geoapp workspace 1"]})
@@ -136,6 +136,22 @@ class Workspace:
                 os.link(tmp, self.path)  # atomic: never replaces a workspace made meanwhile
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _scratch(self, kind: str) -> Path:
+        """A scratch GeoPackage beside the workspace, named after this process."""
+        name = f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.{kind}.gpkg"
+        return self.path.with_name(name)
+
+    def _remove_orphans(self) -> None:
+        """Delete scratch files left by writers that were killed (their process is gone)."""
+        for f in self.path.parent.glob(f".{self.path.name}.*.*.*.gpkg*"):
+            try:
+                pid = int(f.name[len(self.path.name) + 2:].split(".")[0])
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                f.unlink(missing_ok=True)
+            except (ValueError, PermissionError):
+                continue
 
     # -- reading -----------------------------------------------------------------------
     def _recover(self) -> None:
@@ -239,7 +255,8 @@ class Workspace:
             self._create()
         else:
             self.check()
-        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.stage.gpkg")
+        self._remove_orphans()
+        tmp = self._scratch("stage")
         try:
             for name, frame in frames.items():
                 frame = _prepare(frame, name)

@@ -25,7 +25,7 @@ import pyogrio
 from layers.crs import STORE_CRS, CrsSpec, parse_crs, shift_to_wgs84
 from layers.errors import LayerError, Problem
 from layers.schema import LAT_HEADERS, LON_HEADERS, LayerSchema, schema
-from layers.units import MONEY_UNITS
+from layers.units import AREA_UNITS_M2, FIELD_UNIT_M2, MONEY_UNITS
 
 SPATIAL_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".parquet", ".geoparquet", ".zip"}
 TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
@@ -40,8 +40,9 @@ class Loaded:
     Attributes
     ----------
     frame
-        GeoDataFrame in :data:`~layers.crs.STORE_CRS` (or a DataFrame for tables), with a
-        0-based RangeIndex: row ``i`` of the file is index ``i``.
+        GeoDataFrame in :data:`~layers.crs.STORE_CRS` (or a DataFrame for tables), indexed by
+        the 0-based data row of the file (blank spreadsheet rows are dropped, so the index of
+        a spreadsheet may have gaps: :meth:`row_number` still gives the row Excel shows).
     row_kind
         ``"row"`` for spreadsheets (problems name Excel row numbers) or ``"feature"``.
     provenance
@@ -151,22 +152,29 @@ def map_headers(columns, layer: LayerSchema) -> tuple[dict[str, str], dict[str, 
         if target in rename.values():
             continue  # first header wins; the other stays as an extra column
         rename[col] = target
-        if unit is not None and layer.field(target).dtype == "money":
+        if unit is not None and (layer.field(target).dtype == "money"
+                                 or layer.field(target).unit in FIELD_UNIT_M2):
             units[target] = unit
     return rename, units
 
 
 def _read_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    """Read a spreadsheet as text, dropping blank rows.
+
+    Dropped rows keep their place in the index, so index + 2 is still the row Excel shows.
+    """
     if path.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+        return frame.dropna(how="all")
     raw = path.read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
         try:
             raw.decode(enc)
         except UnicodeDecodeError:
             continue
-        return pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False,
-                           na_values=[""])
+        frame = pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False,
+                            na_values=[""], skip_blank_lines=False)
+        return frame.dropna(how="all")
     raise ValueError(f"{path}: text is neither UTF-8 nor GB18030/GBK")
 
 
@@ -193,7 +201,7 @@ def _points_from_table(df: pd.DataFrame, problems: list[Problem], layer: str):
         bad = values.isna() & df[col].notna()
         for i in np.flatnonzero(bad.to_numpy()):
             problems.append(Problem(layer, f"'{df[col].iloc[i]}' is not a number",
-                                    row=i + 2, column=col))
+                                    row=int(df.index[i]) + 2, column=col))
     geom = gpd.points_from_xy(lon, lat)
     geom[(lon.isna() | lat.isna()).to_numpy()] = None
     return geom, (lon_col, lat_col)
@@ -251,7 +259,19 @@ def _coerce_types(frame: pd.DataFrame, layer: LayerSchema, units: dict[str, str]
             bad = values.isna() & text.notna()
             for i in np.flatnonzero(bad.to_numpy()):
                 bad_cell(i, f.name, f"'{text.iloc[i]}' is not a number")
-            if f.name in units:
+            if f.name in units and f.unit in FIELD_UNIT_M2:
+                unit = units[f.name]
+                per_m2 = AREA_UNITS_M2.get(unit.replace(" ", "").lower())
+                if per_m2 is None:
+                    problems.append(Problem(
+                        layer.name, f"unknown area unit '{unit}' in the header; use 平方米, 亩 "
+                        "or 公顷", column=f.name))
+                else:
+                    factor = per_m2 / FIELD_UNIT_M2[f.unit]
+                    if abs(factor - 1.0) > 1e-12:
+                        values = values * factor
+                        notes[f.name] = f"converted from {unit} to {f.unit} (×{factor:g})"
+            elif f.name in units:
                 unit = units[f.name]
                 factor = MONEY_UNITS.get(unit.replace(" ", "").lower())
                 if factor is None:
@@ -381,7 +401,8 @@ def read_layer(
             "truncated or not a GIS file"
         ]) from exc
 
-    frame = frame.reset_index(drop=True)
+    if row_kind == "feature":
+        frame = frame.reset_index(drop=True)
     rename, units = map_headers(frame.columns, lay)
     if money_unit:
         for f in lay.fields:

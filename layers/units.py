@@ -12,7 +12,6 @@ M2_PER_MU: float = 10_000 / 15
 M2_PER_HA: float = 10_000.0
 MU_PER_HA: float = 15.0
 M2_PER_KM2: float = 1_000_000.0
-MU_PER_KM2: float = M2_PER_KM2 / M2_PER_MU  # 1500 mu
 
 WAN_PER_YUAN: float = 1e-4
 """万元 in one 元."""
@@ -30,11 +29,14 @@ MONEY_UNITS: dict[str, float] = {
 """Factor that turns an amount in the named unit into 万元."""
 
 
-def m2_to_mu(area_m2):
-    """Convert square metres to mu (亩); works on scalars, arrays and Series."""
-    return area_m2 / M2_PER_MU
+AREA_UNITS_M2: dict[str, float] = {
+    "m2": 1.0, "m²": 1.0, "㎡": 1.0, "平方米": 1.0, "平米": 1.0,
+    "mu": M2_PER_MU, "亩": M2_PER_MU,
+    "ha": M2_PER_HA, "公顷": M2_PER_HA,
+    "km2": M2_PER_KM2, "km²": M2_PER_KM2, "平方公里": M2_PER_KM2,
+}
+"""Square metres in one unit of area as headers write it (``用地面积(亩)``, ``area (ha)``)."""
 
+FIELD_UNIT_M2: dict[str, float] = {"m²": 1.0, "亩": M2_PER_MU}
+"""Square metres in one unit of the schema's area fields (``_m2`` and ``_mu`` columns)."""
 
-def mu_to_m2(area_mu):
-    """Convert mu (亩) to square metres; works on scalars, arrays and Series."""
-    return area_mu * M2_PER_MU

@@ -55,6 +55,11 @@ def _keys(frame: pd.DataFrame, layer: LayerSchema) -> pd.Series:
     return pd.Series(pd.NA, index=frame.index, dtype="string")
 
 
+def _cells(skip_cells, index, column: str) -> pd.Series:
+    """Mask of the rows whose ``column`` was already reported as unreadable."""
+    return pd.Series([(i, column) in (skip_cells or ()) for i in index], index=index, dtype=bool)
+
+
 class _Collector:
     def __init__(self, layer: LayerSchema, frame, row_of, row_kind):
         self.layer = layer
@@ -141,9 +146,8 @@ def validate(
             continue
         col = frame[f.name]
         present = col.notna()
+        unreadable = _cells(skip_cells, frame.index, f.name)
         if f.required:
-            unreadable = pd.Series([(i, f.name) in skip_cells for i in frame.index],
-                                   index=frame.index) if skip_cells else False
             c.rows(~present & ~unreadable, f.name, "value is empty")
         if f.numeric:
             values = pd.to_numeric(col, errors="coerce")
@@ -169,7 +173,8 @@ def validate(
 
     if layer.name == "enterprises" and {"scale", "output_wan"} <= set(frame.columns):
         above = frame["scale"].astype("string") == "above"
-        c.rows(above & frame["output_wan"].isna(), "output_wan",
+        unreadable = _cells(skip_cells, frame.index, "output_wan")
+        c.rows(above & frame["output_wan"].isna() & ~unreadable, "output_wan",
                "value is empty; above-scale (规上) firms must report output")
 
     if layer.key and layer.key in frame.columns:

@@ -127,3 +127,30 @@ def test_every_output_column_has_a_chinese_label(analysed):
         columns |= set(pyogrio.read_dataframe(f, max_features=2).columns)
     unlabelled = sorted(c for c in columns - {"geometry", "wkt", "lon", "lat"} if label(c).zh == c)
     assert unlabelled == []
+
+
+def test_public_analyze_leaks_no_enterprise_figure(demo_workspace, tmp_path_factory):
+    from geoapp.export import is_confidential
+
+    out = tmp_path_factory.mktemp("public")
+    assert main(["analyze", str(demo_workspace), "--out", str(out), "--year", "2023",
+                 "--public"]) == 0
+    firms = pd.read_csv(out / "enterprises.csv")
+    assert set(firms.columns) <= {"ent_id", "industry", "year", "scale", "plot_id", "park_id",
+                                  "town_code", "district_code", "start_year", "utility",
+                                  "synthetic", "lon", "lat", "wkt"}
+    checked = 0
+    for f in [*out.glob("*.csv"), *out.glob("*.geojson")]:
+        table = pd.read_csv(f) if f.suffix == ".csv" else pyogrio.read_dataframe(f)
+        secret = [c for c in table.columns if is_confidential(c)]
+        if not secret:
+            continue
+        assert "n_enterprises" in table.columns, f"{f.name} keeps {secret} without a count"
+        few = pd.to_numeric(table["n_enterprises"], errors="coerce").fillna(0) < 3
+        for col in secret:
+            assert table.loc[few, col].isna().all(), f"{f.name}:{col} shown for < 3 firms"
+        checked += int(few.sum())
+    assert checked > 0  # the rule was exercised on real rows
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["disclosure"].startswith("public")
+    assert "tax_per_mu" not in summary["evaluation"]["districts"]["310113"]

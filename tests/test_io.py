@@ -145,3 +145,40 @@ def test_below_scale_firms_may_report_tax_only(tmp_path):
     assert [str(p) for p in report.problems] == [
         "row 3, id E2, column 'output_wan': value is empty; above-scale (规上) firms must report "
         "output"]
+
+
+def test_area_units_in_headers_are_converted(tmp_path):
+    # 用地面积 means the register area (m² in the schema); a header in 亩 must not be read as m²
+    plots = squares([100], land_use=["M1"], status=["in_use"]).rename(
+        columns={"plot_id": "地块编号"})
+    plots["用地面积(亩)"] = 15.0
+    plots["建筑面积(公顷)"] = 1.2
+    f = tmp_path / "plots.geojson"
+    pyogrio.write_dataframe(plots, f)
+    loaded = read_layer(f, "plots")
+    assert loaded.frame.loc[0, "register_area_m2"] == pytest.approx(10_000.0)  # 15 mu
+    assert loaded.frame.loc[0, "floor_area_m2"] == pytest.approx(12_000.0)  # 1.2 ha
+    assert "converted from 亩 to m²" in loaded.provenance["units"]["register_area_m2"]
+    projects = tmp_path / "projects.csv"
+    pd.DataFrame({"项目编号": ["X1"], "项目名称": ["测"], "项目阶段": ["signed"], "总投资": [1],
+                  "用地面积(平方米)": ["6666.67"], "经度": [121.42], "纬度": [31.35]}).to_csv(
+        projects, index=False)
+    assert read_layer(projects, "projects").frame.loc[0, "land_mu"] == pytest.approx(10.0, abs=1e-5)
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"地块编号": ["P1"], "用地性质": ["M1"], "状态": ["in_use"],
+                  "用地面积(坪)": ["3"]}).to_csv(bad, index=False)
+    problems = read_layer(bad, "plots").problems
+    assert any("unknown area unit '坪'" in p.message for p in problems)
+
+
+def test_blank_rows_keep_excel_row_numbers(tmp_path):
+    from geoapp.pipeline import check_file
+
+    f = tmp_path / "firms.csv"
+    f.write_text("ent_id,name,industry,year,scale,output_wan,tax_wan\n"
+                 "E1,甲,ic,2023,above,10,1\n"
+                 "\n"
+                 "E2,乙,ic,2023,above,abc,1\n", encoding="utf-8")
+    checked = check_file(f, "enterprises")
+    assert [str(p) for p in checked.report.problems] == [
+        "row 4, id E2, column 'output_wan': 'abc' is not a number"]  # Excel's row 4

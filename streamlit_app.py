@@ -36,9 +36,19 @@ def app_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def get_years(path: str, mtime: float) -> list[int]:
+    """Years with enterprise figures (reads the ``year`` column only)."""
+    return ad.workspace_years(path)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def get_data(path: str, mtime: float, year: int | None, analyse: bool = True) -> ad.AppData:
-    """App data for one workspace version and year (shared, never mutated)."""
+def get_data(path: str, mtime: float, year: int, analyse: bool = True) -> ad.AppData:
+    """App data for one workspace version and year (shared, never mutated).
+
+    ``year`` is always resolved before the call (:func:`ad.resolve_year`), so the load and
+    every cache built on it share one key: the workspace is read and analysed once.
+    """
     return ad.load_app_data(path, mtime, year, analyse=analyse)
 
 
@@ -57,10 +67,21 @@ def get_quality(path: str, mtime: float) -> pd.DataFrame:
     return workspace_report(path)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def get_density(path: str, mtime: float, year: int, analyse: bool) -> dict[str, bytes]:
-    """Density GeoTIFFs of the clusters stage."""
-    return ad.density_rasters(get_data(path, mtime, year, analyse))
+@st.cache_data(show_spinner=False, max_entries=8)
+def get_density(path: str, mtime: float, year: int, analyse: bool, industry: str | None,
+                shift: str | None) -> maps.DensityImage | None:
+    """Density surface for the map, reprojected and encoded once.
+
+    One industry's surface when exactly one industry is filtered, else all enterprises'.
+    Cached per workspace version, year, industry and display shift (GCJ-02 for AMap), so a
+    pan or a rerun reuses the PNG instead of warping the raster again.
+    """
+    from geoapp.stages.clusters import file_slug
+
+    tifs = ad.density_rasters(get_data(path, mtime, year, analyse))
+    tif = tifs.get(f"density_{file_slug(industry)}.tif") if industry else None
+    tif = tif or tifs.get("density_all.tif") or next(iter(tifs.values()), None)
+    return maps.density_overlay(tif, shift=shift) if tif else None
 
 
 def t(key: str) -> str:
@@ -298,8 +319,8 @@ def map_ui(data: ad.AppData, key: tuple, layers: tuple[str, ...], basemap: maps.
     viewport = ad.Viewport.from_component(value, home)
     density = None
     if "density" in layers:
-        tifs = get_density(*key)
-        density = tifs.get("density_all.tif") or next(iter(tifs.values()), None)
+        industry = filters.industries[0] if len(filters.industries) == 1 else None
+        density = get_density(*key, industry, basemap.shift)
     selected = st.session_state.get("selected")
     view = maps.overlays(data, mask, viewport, layers=layers, legend=legend, metric=metric,
                          basemap=basemap, lang=lang, density=density,
@@ -409,13 +430,15 @@ def main() -> None:
         st.error(f"{t('workspace')}: {path} ?")
         return
     mtime = ad.workspace_mtime(path)
-    year = st.session_state.get("year_choice")
+    years = get_years(path, mtime)
+    if st.session_state.get("year_choice") not in years:
+        st.session_state.pop("year_choice", None)  # another workspace: its latest year
+    year = ad.resolve_year(years)
+    if years:
+        year = st.sidebar.selectbox(t("year"), years, index=years.index(year), key="year_choice")
     with st.spinner("…"):
         data = get_data(path, mtime, year, analyse)
-    if data.years:
-        st.sidebar.selectbox(t("year"), data.years, index=data.years.index(data.year)
-                             if data.year in data.years else 0, key="year_choice")
-    key = (path, mtime, data.year, analyse)
+    key = (path, mtime, year, analyse)
     basemap = basemap_ui(lang)
     metric, scheme = style_ui(lang)
     layers = layers_ui(data, lang)

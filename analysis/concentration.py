@@ -21,31 +21,15 @@ instead (``measure=``).
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from analysis.density import enterprise_points
+from analysis.industries import lead_industry_list
 from analysis.overlay import locate_points
 from layers.crs import WORK_CRS
-
-_LEAD_SEPARATORS = re.compile(r"[;；,，、]")
-
-
-def lead_industry_list(text) -> list[str]:
-    """
-    Split a ``lead_industries`` value such as ``"biomed;ic"`` into industry codes.
-
-    Semicolons are canonical; full-width ``；``, commas and ``、`` are accepted as well.
-    Missing values give an empty list; duplicates are dropped, order kept.
-    """
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
-        return []
-    parts = [p.strip() for p in _LEAD_SEPARATORS.split(str(text))]
-    return list(dict.fromkeys(p for p in parts if p))
 
 
 def location_quotient(
@@ -103,6 +87,7 @@ def assign_parks(
     parks: gpd.GeoDataFrame,
     *,
     plots: gpd.GeoDataFrame | None = None,
+    points: gpd.GeoSeries | None = None,
 ) -> pd.Series:
     """
     Find the park each enterprise-year is in.
@@ -111,13 +96,15 @@ def assign_parks(
     enterprise whose ``plot_id`` is among those plots takes its plot's park (possibly none).
     Every other enterprise is placed by its point (its own, else its plot's representative
     point) in the park polygons; overlapping parks go to the smallest ``park_id``.
+    ``points`` (:func:`analysis.density.enterprise_points` of ``enterprises``) saves locating
+    them again when the caller has them.
 
     Returns
     -------
     Series
         ``park_id`` (string dtype) indexed like ``enterprises``; missing outside every park.
     """
-    points = enterprise_points(enterprises, plots)
+    points = _points(enterprises, plots, points)
     by_point = locate_points(points, parks, "park_id").astype("string")
     if plots is None or "park_id" not in plots or "plot_id" not in enterprises:
         return by_point.rename("park_id")
@@ -140,13 +127,15 @@ def assign_districts(
     districts: gpd.GeoDataFrame | None = None,
     parks: gpd.GeoDataFrame | None = None,
     plots: gpd.GeoDataFrame | None = None,
+    points: gpd.GeoSeries | None = None,
 ) -> pd.Series:
     """
     Find the district code of each enterprise-year.
 
     In order: a ``district_code`` column on ``enterprises``; else the district polygon its
     point lies in (``districts`` with ``code``); else, when every park is in one district, that
-    district for all (the data are one district's); else missing.
+    district for all (the data are one district's); else missing. ``points`` as for
+    :func:`assign_parks`.
 
     Returns
     -------
@@ -156,7 +145,7 @@ def assign_districts(
     if "district_code" in enterprises:
         return enterprises["district_code"].astype("string").rename("district_code")
     if districts is not None and len(districts) and "code" in districts:
-        points = enterprise_points(enterprises, plots)
+        points = _points(enterprises, plots, points)
         found = locate_points(points, districts, "code")
         return found.astype("string").rename("district_code")
     codes = set()
@@ -164,6 +153,17 @@ def assign_districts(
         codes = set(parks["district_code"].dropna().astype(str))
     value = codes.pop() if len(codes) == 1 else pd.NA
     return pd.Series(value, index=enterprises.index, dtype="string", name="district_code")
+
+
+def _points(
+    enterprises: pd.DataFrame, plots: gpd.GeoDataFrame | None, points: gpd.GeoSeries | None
+) -> gpd.GeoSeries:
+    """``points`` checked against ``enterprises``, or the enterprises located now."""
+    if points is None:
+        return enterprise_points(enterprises, plots)
+    if not points.index.equals(enterprises.index):
+        raise ValueError("points must be indexed like enterprises")
+    return points
 
 
 def _amounts(enterprises: pd.DataFrame, measure: str) -> pd.Series:
@@ -192,6 +192,7 @@ def park_industry_concentration(
     districts: gpd.GeoDataFrame | None = None,
     measure: str = "output_wan",
     top_n: int = 3,
+    points: gpd.GeoSeries | None = None,
 ) -> pd.DataFrame:
     """
     Concentration of each park's industries: shares, rank, LQ against district and city, HHI.
@@ -212,6 +213,9 @@ def park_industry_concentration(
         ``"output_wan"`` (default), ``"tax_wan"`` or ``"count"``.
     top_n
         A lead industry is "in the top" when its rank in the park is at most this.
+    points
+        :func:`analysis.density.enterprise_points` of ``enterprises``, when the caller has
+        them; default: located here (once).
 
     Returns
     -------
@@ -226,11 +230,12 @@ def park_industry_concentration(
         ``amount`` and ``park_amount`` (万元 unless ``"count"``). Sorted by park, then rank.
     """
     amount = _amounts(enterprises, measure)
+    points = _points(enterprises, plots, points)
     frame = pd.DataFrame(
         {
-            "park_id": assign_parks(enterprises, parks, plots=plots),
+            "park_id": assign_parks(enterprises, parks, plots=plots, points=points),
             "district_code": assign_districts(
-                enterprises, districts=districts, parks=parks, plots=plots
+                enterprises, districts=districts, parks=parks, plots=plots, points=points
             ),
             "industry": enterprises["industry"].astype("string"),
             "amount": amount,
@@ -348,6 +353,7 @@ def lead_industry_outside_parks(
     parks: gpd.GeoDataFrame,
     *,
     plots: gpd.GeoDataFrame | None = None,
+    points: gpd.GeoSeries | None = None,
 ) -> pd.DataFrame:
     """
     Enterprises of a lead industry sitting outside every park drawn for that industry.
@@ -356,7 +362,7 @@ def lead_industry_outside_parks(
     industry that are not in any such park (they may be in another park, or in none), with
     the nearest park that lists the industry and the distance to its boundary, measured in
     :data:`layers.crs.WORK_CRS`. Enterprises that cannot be located (no point, no known plot)
-    are left out: whether they are inside is unknown.
+    are left out: whether they are inside is unknown. ``points`` as for :func:`assign_parks`.
 
     Returns
     -------
@@ -372,8 +378,8 @@ def lead_industry_outside_parks(
     leads = _park_leads(parks)
     if enterprises.empty or leads.empty:
         return pd.DataFrame(columns=columns)
-    points = enterprise_points(enterprises, plots)
-    park_of = assign_parks(enterprises, parks, plots=plots)
+    points = _points(enterprises, plots, points)
+    park_of = assign_parks(enterprises, parks, plots=plots, points=points)
     industry = enterprises["industry"].astype("string")
     located = (points.notna() & ~points.is_empty).to_numpy()
     xy = points[located].to_crs(WORK_CRS)

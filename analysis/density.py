@@ -385,6 +385,7 @@ def density_by_industry(
     plots: gpd.GeoDataFrame | None = None,
     *,
     settings: DensitySettings = DensitySettings(),
+    points: gpd.GeoSeries | None = None,
 ) -> dict[str, DensitySurface]:
     """
     Density surfaces of enterprises overall (key ``"all"``) and for each industry present.
@@ -402,6 +403,9 @@ def density_by_industry(
         Plots, to place enterprises that have no point of their own.
     settings
         Cell size, bandwidth, weight.
+    points
+        :func:`enterprise_points` of ``enterprises`` when the caller has them already
+        (indexed like ``enterprises``); default: located here.
 
     Returns
     -------
@@ -409,7 +413,10 @@ def density_by_industry(
         ``{"all": surface, industry: surface, ...}``, industries in sorted order; empty when no
         enterprise can be located.
     """
-    points = enterprise_points(enterprises, plots)
+    if points is None:
+        points = enterprise_points(enterprises, plots)
+    elif not points.index.equals(enterprises.index):
+        raise ValueError("points must be indexed like enterprises")
     located = (points.notna() & ~points.is_empty).to_numpy()
     if not located.any():
         return {}

@@ -120,6 +120,11 @@ def _floats(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+def per_mu_name(amount: str) -> str:
+    """Name the per-mu column of an amount: ``"tax_wan"`` → ``"tax_per_mu"``."""
+    return f"{str(amount).removesuffix('_wan')}_per_mu"
+
+
 def per_mu(values: pd.Series, land_mu: pd.Series, *, name: str | None = None) -> pd.Series:
     """
     Divide an amount by land area to give its per-mu intensity.
@@ -131,18 +136,15 @@ def per_mu(values: pd.Series, land_mu: pd.Series, *, name: str | None = None) ->
     land_mu
         Land area in mu (亩), indexed like ``values``. Zero or missing area gives NaN.
     name
-        Name of the result; default ``values.name`` without a trailing ``_wan`` plus
-        ``_per_mu`` (``tax_wan`` → ``tax_per_mu``).
+        Name of the result; default :func:`per_mu_name` of ``values.name``
+        (``tax_wan`` → ``tax_per_mu``).
 
     Returns
     -------
     Series
         Intensity in 万元/亩 (or the amount's unit per mu), indexed like ``values``.
     """
-    if name is None:
-        base = str(values.name)
-        name = f"{base.removesuffix('_wan')}_per_mu"
-    return ratio(values, land_mu, name=name)
+    return ratio(values, land_mu, name=per_mu_name(values.name) if name is None else name)
 
 
 def _amount(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -1,10 +1,12 @@
 """Per-mu figures aggregated to a regular grid of squares or hexagons, for maps at low zoom.
 
 Each plot goes to the cell holding its centroid (in :data:`layers.crs.WORK_CRS`); a cell's
-per-mu figure is the sum of the amounts over the sum of the land of the plots that have that
-amount (``Σ tax_wan / Σ land_mu``), the way a district's 亩均税收 is computed, not the mean of
-the plots' per-mu figures. Cells are anchored at the CRS origin, so the same cell has the same
-id and outline in every run and every district.
+per-mu figure is the sum of its plots' amounts over the sum of **all** its plots' land
+(``Σ tax_wan / Σ land_mu``, idle land and plots without a figure included), exactly the rule of
+:func:`analysis.efficiency.scope_indicators` for a park or a district's 亩均税收: idle land
+lowers the figure, and the mean of the plots' per-mu figures is never taken. Cells are anchored
+at the CRS origin, so the same cell has the same id and outline in every run and every
+district.
 
 Hexagons are pointy-topped; ``cell_m`` is the distance between the centres of neighbouring
 cells (the width across the flat sides), so a hexagon covers ``√3/2 · cell_m²`` and a square
@@ -20,7 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis.overlay import land_area_mu
+from analysis.efficiency import per_mu, per_mu_name
+from analysis.overlay import centroids_m, land_area_mu
 from layers.crs import STORE_CRS, WORK_CRS
 
 SQRT3 = float(np.sqrt(3.0))
@@ -110,16 +113,12 @@ def square_polygons(i: np.ndarray, j: np.ndarray, *, cell_m: float) -> np.ndarra
     return shapely.box(i * cell_m, j * cell_m, (i + 1) * cell_m, (j + 1) * cell_m)
 
 
-def per_mu_name(amount: str) -> str:
-    """``"tax_wan"`` → ``"tax_per_mu"``: the per-mu column of an amount."""
-    return f"{amount.removesuffix('_wan')}_per_mu"
-
-
 def aggregate_to_grid(
     plots: gpd.GeoDataFrame,
     *,
     amounts: tuple[str, ...] = ("tax_wan", "output_wan"),
     land_mu: pd.Series | None = None,
+    xy: np.ndarray | None = None,
     settings: GridSettings = GridSettings(),
 ) -> gpd.GeoDataFrame:
     """
@@ -131,10 +130,14 @@ def aggregate_to_grid(
         Plot polygons with a CRS and the ``amounts`` columns (万元 per plot, NaN = no figure).
     amounts
         Columns to sum; each gives ``<amount>`` (sum, 万元), ``<base>_land_mu`` (land of the
-        plots with a figure) and ``<base>_per_mu`` (万元/亩).
+        plots that have a figure, 亩: how much of the cell the figure covers) and
+        ``<base>_per_mu`` (Σ amount / Σ land of every plot in the cell, 万元/亩).
     land_mu
         Land per plot in mu, indexed like ``plots``; default: the geometry's area measured in
         :data:`layers.crs.WORK_CRS`.
+    xy
+        Plot centroids in metres (:func:`analysis.overlay.centroids_m`, ``(n, 2)``, NaN for
+        no geometry), when the caller has them already; default: computed here.
     settings
         Cell size and shape.
 
@@ -143,8 +146,8 @@ def aggregate_to_grid(
     GeoDataFrame
         One row per non-empty cell, in :data:`layers.crs.STORE_CRS` (WGS84): ``cell_id``
         (``"hex_<q>_<r>"`` or ``"sq_<i>_<j>"``), ``n_plots``, ``land_mu`` (all plots), then the
-        three columns per amount. A per-mu figure is NaN where the cell's land with a figure is
-        zero.
+        three columns per amount. A per-mu figure is NaN where no plot of the cell has a figure
+        or the cell's land is zero.
     """
     missing = [a for a in amounts if a not in plots]
     if missing:
@@ -153,10 +156,12 @@ def aggregate_to_grid(
         land_mu = land_area_mu(plots)
     elif not land_mu.index.equals(plots.index):
         raise ValueError("land_mu must be indexed like plots")
-    geo = plots.geometry.to_crs(WORK_CRS)
-    keep = (geo.notna() & ~geo.is_empty).to_numpy()
-    cent = geo[keep].centroid
-    x, y = cent.x.to_numpy(), cent.y.to_numpy()
+    if xy is None:
+        xy = centroids_m(plots)
+    elif np.shape(xy) != (len(plots), 2):
+        raise ValueError("xy must hold one (x, y) row per plot")
+    keep = ~np.isnan(xy).any(axis=1)
+    x, y = xy[keep, 0], xy[keep, 1]
     if settings.shape == "hex":
         a, b = hex_cells(x, y, cell_m=settings.cell_m)
         prefix = "hex"
@@ -167,27 +172,21 @@ def aggregate_to_grid(
     frame = pd.DataFrame({"a": a, "b": b, "land_mu": land, "n_plots": 1})
     for amount in amounts:
         value = pd.to_numeric(plots[amount], errors="raise").astype("float64").to_numpy()[keep]
-        base = amount.removesuffix("_wan")
         frame[amount] = value
-        frame[f"{base}_land_mu"] = np.where(np.isnan(value), 0.0, land)
-    sums = {c: "sum" for c in frame.columns if c not in ("a", "b")}
-    cells = frame.groupby(["a", "b"], sort=True).agg(sums)
+        frame[f"{amount.removesuffix('_wan')}_land_mu"] = np.where(np.isnan(value), 0.0, land)
+    # min_count=1: a cell where no plot has a figure keeps NaN, not 0.
+    cells = frame.groupby(["a", "b"], sort=True).sum(min_count=1)
+    columns = ["n_plots", "land_mu"]
     for amount in amounts:
-        base = amount.removesuffix("_wan")
-        counted = frame[amount].notna().groupby([frame["a"], frame["b"]]).any()
-        cells[amount] = cells[amount].where(counted)
-        land_with = cells[f"{base}_land_mu"]
-        cells[per_mu_name(amount)] = cells[amount] / land_with.where(land_with > 0)
+        name = per_mu_name(amount)
+        cells[name] = per_mu(cells[amount], cells["land_mu"], name=name)
+        columns += [amount, f"{amount.removesuffix('_wan')}_land_mu", name]
     a_idx = cells.index.get_level_values("a").to_numpy()
     b_idx = cells.index.get_level_values("b").to_numpy()
     if settings.shape == "hex":
         polygons = hex_polygons(a_idx, b_idx, cell_m=settings.cell_m)
     else:
         polygons = square_polygons(a_idx, b_idx, cell_m=settings.cell_m)
-    columns = ["n_plots", "land_mu"]
-    for amount in amounts:
-        base = amount.removesuffix("_wan")
-        columns += [amount, f"{base}_land_mu", per_mu_name(amount)]
     out = gpd.GeoDataFrame(
         {
             "cell_id": [f"{prefix}_{i}_{j}" for i, j in zip(a_idx, b_idx, strict=True)],

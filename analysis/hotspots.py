@@ -47,7 +47,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 
-from layers.crs import WORK_CRS
+from analysis.overlay import centroids_m
 
 LISA_QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 """esda's quadrant codes (``Moran_Local.q``, ``geoda_quads=False``) and their labels."""
@@ -105,29 +105,6 @@ class HotspotSettings:
             problems.append(f"lisa_alpha must be between 0 and 1, got {self.lisa_alpha}")
         if problems:
             raise ValueError("hotspot settings: " + "; ".join(problems))
-
-
-def centroids_m(plots: gpd.GeoDataFrame, *, crs: str = WORK_CRS) -> np.ndarray:
-    """
-    Plot centroids in metres, as an ``(n, 2)`` array (NaN for missing or empty geometry).
-
-    Parameters
-    ----------
-    plots
-        Polygons with a CRS (stored in WGS84).
-    crs
-        Projected CRS of the result.
-    """
-    if plots.crs is None:
-        raise ValueError("plots have no CRS: set it before computing hot spots")
-    geo = plots.geometry.to_crs(crs)
-    missing = (geo.isna() | geo.is_empty).to_numpy()
-    xy = np.full((len(geo), 2), np.nan)
-    if (~missing).any():
-        cent = geo[~missing].centroid
-        xy[~missing, 0] = cent.x.to_numpy()
-        xy[~missing, 1] = cent.y.to_numpy()
-    return xy
 
 
 def spatial_weights(
@@ -218,6 +195,7 @@ def hot_spots(
     values: pd.Series,
     *,
     settings: HotspotSettings = HotspotSettings(),
+    xy: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """
     Getis-Ord Gi* and local Moran's I of a per-plot value (e.g. tax per mu), with classes.
@@ -230,6 +208,9 @@ def hot_spots(
         The value per plot, indexed like ``plots`` (万元/亩 for per-mu yields); NaN = no value.
     settings
         Weights (distance band or KNN), permutations, seed, LISA significance level.
+    xy
+        The plots' centroids in metres (:func:`analysis.overlay.centroids_m`), when the caller
+        has them already (two values on the same plots need them once); default: computed.
 
     Returns
     -------
@@ -241,7 +222,10 @@ def hot_spots(
     if not values.index.equals(plots.index):
         raise ValueError("values must be indexed like plots")
     value = pd.to_numeric(values, errors="raise").astype("float64")
-    xy = centroids_m(plots)
+    if xy is None:
+        xy = centroids_m(plots)
+    elif np.shape(xy) != (len(plots), 2):
+        raise ValueError("xy must hold one (x, y) row per plot")
     out = pd.DataFrame(
         {
             "value": value,

@@ -134,9 +134,14 @@ def is_low_tax(plots: pd.DataFrame, t: LowEfficiencyThresholds) -> pd.Series:
 
 
 def is_idle(plots: pd.DataFrame, t: LowEfficiencyThresholds) -> pd.Series:
-    """Flag plots whose status is ``idle``, or that have no enterprise and no project."""
+    """
+    Flag plots whose status is ``idle``, or that have no enterprise and no project.
+
+    Emptiness needs evidence: both ``n_enterprises`` and ``n_projects`` must be present and
+    zero; an absent column or a missing count never makes a plot idle.
+    """
     status_idle = (_text(plots, "status") == "idle").fillna(False).astype(bool)
-    empty = (_count(plots, "n_enterprises") == 0) & (_count(plots, "n_projects") == 0)
+    empty = (_num(plots, "n_enterprises") == 0) & (_num(plots, "n_projects") == 0)
     return status_idle | empty
 
 

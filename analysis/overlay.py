@@ -1,4 +1,4 @@
-"""Overlays: plot areas in mu, plot → park/zone/town/district, enterprise → plot, tenant land.
+"""Overlays: plot areas (mu) and centroids, plot → park/zone/town/district, enterprise → plot.
 
 Every measurement is made in a projected CRS (:data:`layers.crs.WORK_CRS` by default) inside
 the function; the functions return numbers and keys, never projected geometry. The overlays
@@ -52,7 +52,49 @@ def land_area_mu(plots: gpd.GeoDataFrame, *, crs: str = WORK_CRS) -> pd.Series:
     return pd.Series(area / M2_PER_MU, index=plots.index, name="area_mu", dtype="float64")
 
 
-def register_or_measured_mu(plots: gpd.GeoDataFrame, *, crs: str = WORK_CRS) -> pd.Series:
+def centroids_m(plots: gpd.GeoDataFrame | gpd.GeoSeries, *, crs: str = WORK_CRS) -> np.ndarray:
+    """
+    Plot centroids in metres, as an ``(n, 2)`` array (NaN for missing or empty geometry).
+
+    Parameters
+    ----------
+    plots
+        Polygons with a CRS (stored in WGS84).
+    crs
+        Projected CRS of the result.
+
+    Returns
+    -------
+    ndarray
+        ``(len(plots), 2)`` float64 ``x, y`` in metres, in the order of ``plots``.
+    """
+    geoms = _geoms(plots, crs)
+    xy = np.full((len(geoms), 2), np.nan)
+    present = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+    if present.any():
+        xy[present] = shapely.get_coordinates(shapely.centroid(geoms[present]))
+    return xy
+
+
+def register_mu(plots: pd.DataFrame) -> pd.Series:
+    """
+    Register area (宗地面积, ``register_area_m2``) of each plot in mu.
+
+    Returns
+    -------
+    Series
+        ``register_area_mu`` in 亩, indexed like ``plots``; NaN where the column is absent
+        or the value is missing or not positive.
+    """
+    if "register_area_m2" not in plots:
+        return pd.Series(np.nan, index=plots.index, name="register_area_mu", dtype="float64")
+    register = pd.to_numeric(plots["register_area_m2"], errors="coerce").astype("float64")
+    return (register / M2_PER_MU).where(register > 0).rename("register_area_mu")
+
+
+def register_or_measured_mu(
+    plots: gpd.GeoDataFrame, *, crs: str = WORK_CRS, measured: pd.Series | None = None
+) -> pd.Series:
     """
     Give the land area planners reconcile with: the register area, else the geometry's.
 
@@ -62,19 +104,21 @@ def register_or_measured_mu(plots: gpd.GeoDataFrame, *, crs: str = WORK_CRS) -> 
         Plots with an optional ``register_area_m2`` column (宗地面积, m²).
     crs
         Projected CRS the geometry is measured in when there is no register area.
+    measured
+        :func:`land_area_mu` of ``plots`` when the caller has it already (indexed like
+        ``plots``); default: measured here.
 
     Returns
     -------
     Series
         ``area_mu`` in 亩, indexed like ``plots``. A register area that is missing or not
-        positive falls back to the measured geometry.
+        positive (see :func:`register_mu`) falls back to the measured geometry.
     """
-    measured = land_area_mu(plots, crs=crs)
-    if "register_area_m2" not in plots:
-        return measured
-    register = pd.to_numeric(plots["register_area_m2"], errors="coerce").astype("float64")
-    register_mu = (register / M2_PER_MU).where(register > 0)
-    return register_mu.fillna(measured).rename("area_mu")
+    if measured is None:
+        measured = land_area_mu(plots, crs=crs)
+    elif not measured.index.equals(plots.index):
+        raise ValueError("measured must be indexed like plots")
+    return register_mu(plots).fillna(measured).rename("area_mu")
 
 
 def _nullable(dtype):

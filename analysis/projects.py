@@ -10,9 +10,10 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from analysis.efficiency import per_mu
+from analysis.overlay import land_area_mu
 from layers.crs import WORK_CRS
 from layers.schema import PROJECT_STAGES
-from layers.units import M2_PER_MU
 
 NONE_GROUP = "(none)"
 """Group id of projects without a park (or district)."""
@@ -86,7 +87,7 @@ def project_land_mu(
         geom = projects.geometry
         polygonal = geom.notna() & geom.geom_type.isin(["Polygon", "MultiPolygon"])
         if polygonal.any():
-            area = geom[polygonal].to_crs(crs).area / M2_PER_MU
+            area = land_area_mu(projects[polygonal], crs=crs)
             land = land.fillna(area.reindex(projects.index).where(lambda a: a > 0))
     return land.rename("land_mu")
 
@@ -104,9 +105,10 @@ def investment_intensity(investment_wan: pd.Series, land_mu: pd.Series) -> pd.Se
     Returns
     -------
     Series
-        ``investment_intensity`` in 万元/亩.
+        ``investment_intensity`` in 万元/亩, indexed like ``investment_wan``
+        (:func:`analysis.efficiency.per_mu`).
     """
-    return (investment_wan / land_mu.where(land_mu > 0)).rename("investment_intensity")
+    return per_mu(investment_wan, land_mu, name="investment_intensity")
 
 
 def aggregate_intensity(
@@ -133,9 +135,9 @@ def aggregate_intensity(
     keys = _group_keys(groups)
     inv = investment_wan.where(usable, 0.0).groupby(keys).sum()
     land = land_mu.where(usable, 0.0).groupby(keys).sum()
-    out = inv / land.where(land > 0)
+    out = per_mu(inv, land, name="investment_intensity")
     out.index.name = groups.name
-    return out.rename("investment_intensity")
+    return out
 
 
 def on_reclaimed_land(

@@ -30,6 +30,7 @@ import pandas as pd
 
 from analysis.efficiency import growth_against_targets, scope_indicators
 from analysis.grading import CLASSES, UNRATED
+from analysis.industries import lead_industry_list
 from layers.schema import PROJECT_STAGES
 
 
@@ -83,7 +84,8 @@ def lead_industry_share(
     key
         Scope column, e.g. ``"park_id"``.
     lead_industries
-        Lead industry codes joined by ``;`` (``"biomed;robotics"``), indexed by scope id.
+        Lead industry codes joined by ``;`` (``"biomed;robotics"``; the separators of
+        :func:`analysis.industries.lead_industry_list` are accepted), indexed by scope id.
 
     Returns
     -------
@@ -91,8 +93,7 @@ def lead_industry_share(
         ``lead_industry_share`` (fraction of Σ output), indexed by scope id like
         ``lead_industries``; NaN where the scope has no output.
     """
-    codes = lead_industries.dropna().astype(str).str.split(";").explode().str.strip()
-    codes = codes[codes != ""]
+    codes = lead_industries.map(lead_industry_list).explode().dropna().astype(str)
     lead_pairs = pd.MultiIndex.from_arrays([codes.index.astype(str), codes.to_numpy(dtype=str)])
     scope = firms[key].astype("string")
     firm_pairs = pd.MultiIndex.from_arrays([

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from layers.errors import Problem
@@ -331,12 +332,23 @@ def _order_problems(events: list[_Event]) -> list[Problem]:
                              f"{LEDGER_STAGES[e.rank]!r} on {e.date.isoformat()}: "
                              "stages move forward only"),
                 ))
-    # one message per row and column is enough
+    return unique_problems(out)
+
+
+def unique_problems(problems: list[Problem]) -> list[Problem]:
+    """
+    Keep the first problem of each (row, column): one message per cell is enough.
+
+    Problems without a row (a missing column, a file that cannot be read) are all kept.
+    Order is preserved.
+    """
     seen, unique = set(), []
-    for p in out:
-        if (p.row, p.column) not in seen:
-            seen.add((p.row, p.column))
-            unique.append(p)
+    for p in problems:
+        key = (p.row, p.column)
+        if p.row is not None and key in seen:
+            continue
+        seen.add(key)
+        unique.append(p)
     return unique
 
 
@@ -492,12 +504,16 @@ def target_period(metric: str, year: int, since_year: int | None = None) -> Peri
     return Period(date(int(year), 1, 1), end)
 
 
-def _scope_plots(scopes: pd.DataFrame, scope_type: str, scope_id: str) -> pd.Index:
+def _in_scope(
+    states: pd.DataFrame, scopes: pd.DataFrame, scope_type: str, scope_id: str
+) -> np.ndarray:
+    """Whether each plot of ``states`` lies in the scope (a lookup, not a scan of all plots)."""
     column = SCOPE_COLUMNS[scope_type]
     if column not in scopes.columns:
-        return pd.Index([], dtype="str")
-    ids = scopes[column].astype("str")
-    return scopes.index[ids == str(scope_id)]
+        return np.zeros(len(states), dtype=bool)
+    ids = scopes[column]
+    ids = ids[~ids.index.duplicated()].reindex(states.index).astype("str")
+    return (ids == str(scope_id)).fillna(False).to_numpy(dtype=bool)
 
 
 def _reclaimed_in(states: pd.DataFrame, period: Period, as_of: date) -> pd.DataFrame:
@@ -508,6 +524,17 @@ def _reclaimed_in(states: pd.DataFrame, period: Period, as_of: date) -> pd.DataF
         and (period.start is None or d >= period.start) and d <= last
     ).astype(bool)
     return states[keep]
+
+
+def _target_scope(
+    target: dict, states: pd.DataFrame, scopes: pd.DataFrame, as_of: date
+) -> tuple[Period, pd.DataFrame]:
+    """The period one targets row counts, and its scope's plots reclaimed in it by ``as_of``."""
+    period = target_period(
+        str(target["metric"]), int(target["year"]), _since_year(target.get("since_year"))
+    )
+    inside = _in_scope(states, scopes, str(target["scope_type"]), str(target["scope_id"]))
+    return period, _reclaimed_in(states[inside], period, as_of)
 
 
 def _achieved(reclaimed: pd.DataFrame, metric: str) -> float:
@@ -564,15 +591,13 @@ def reclamation_progress(
         scope_type, scope_id = str(rec["scope_type"]), str(rec["scope_id"])
         year, value = int(rec["year"]), float(rec["value"])
         since = _since_year(rec.get("since_year"))
-        period = target_period(metric, year, since)
+        period, reclaimed = _target_scope(rec, states, scopes, as_of)
         notes = []
         if metric.endswith("_cumulative") and since is None:
             notes.append("since_year missing: counts every reclaimed plot up to the year's end")
         column = SCOPE_COLUMNS.get(scope_type)
         if column not in scopes.columns:
             notes.append(f"plots carry no {column}: nothing can be counted for this scope")
-        inside = _scope_plots(scopes, scope_type, scope_id)
-        reclaimed = _reclaimed_in(states[states.index.isin(inside)], period, as_of)
         achieved = _achieved(reclaimed, metric)
         fraction = period.elapsed_fraction(as_of)
         rows.append({
@@ -630,9 +655,7 @@ def progress_breakdown(
         if metric not in RECLAMATION_METRICS:
             continue
         scope_type, scope_id, year = str(rec["scope_type"]), str(rec["scope_id"]), int(rec["year"])
-        period = target_period(metric, year, _since_year(rec.get("since_year")))
-        inside = _scope_plots(scopes, scope_type, scope_id)
-        reclaimed = _reclaimed_in(states[states.index.isin(inside)], period, as_of)
+        _, reclaimed = _target_scope(rec, states, scopes, as_of)
         for group, column in groups.items():
             if group == scope_type:
                 continue
@@ -682,9 +705,7 @@ def burnup(
     """
     metric = str(target["metric"])
     value = float(target["value"])
-    period = target_period(metric, int(target["year"]), _since_year(target.get("since_year")))
-    inside = _scope_plots(scopes, str(target["scope_type"]), str(target["scope_id"]))
-    reclaimed = _reclaimed_in(states[states.index.isin(inside)], period, as_of)
+    period, reclaimed = _target_scope(target, states, scopes, as_of)
     start = period.start
     if start is None:
         dates = [d for d in reclaimed["reclaimed_date"] if d is not None]

@@ -27,7 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import folium
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -49,8 +52,34 @@ def rerun(data: ad.AppData, legend: ad.Legend, home: ad.Viewport, vp: ad.Viewpor
     return len(m.get_root().render().encode())
 
 
+def naive_map(plots: gpd.GeoDataFrame, *, metric: str = "tax_per_mu") -> folium.Map:
+    """The naive map, the benchmark's baseline: one ``folium.GeoJson`` of every plot.
+
+    Style function and tooltip per feature, SVG renderer, folium's CDN assets: what
+    ``GeoDataFrame.explore()``-style code does. Never used by the product (it would load
+    Leaflet from the internet).
+    """
+    cols = ["plot_id", metric] if metric in plots else ["plot_id"]
+    frame = plots[[*cols, plots.geometry.name]]
+    center = [float(frame.geometry.total_bounds[[1, 3]].mean()),
+              float(frame.geometry.total_bounds[[0, 2]].mean())]
+    m = folium.Map(location=center, zoom_start=11, tiles=None)
+    vals = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else None
+    hi = float(vals.quantile(0.9)) if vals is not None and vals.notna().any() else 1.0
+
+    def style(feature):
+        v = feature["properties"].get(metric)
+        share = 0.0 if v is None or hi <= 0 else min(1.0, float(v) / hi)
+        return {"fillColor": f"#{int(255 * share):02x}{int(255 * (1 - share)):02x}40",
+                "color": "#555555", "weight": 0.6, "fillOpacity": 0.8}
+
+    folium.GeoJson(frame, style_function=style,
+                   tooltip=folium.GeoJsonTooltip(fields=cols)).add_to(m)
+    return m
+
+
 def naive_rerun(data: ad.AppData) -> int:
-    m = maps.naive_map(data.plots, metric="tax_per_mu")
+    m = naive_map(data.plots, metric="tax_per_mu")
     return len(m.get_root().render().encode())
 
 

@@ -6,7 +6,8 @@
 - :func:`make_legend` computes class breaks once, on the unfiltered plots, so colours mean the
   same thing whatever the filters.
 - :class:`Filters` and :func:`filter_mask` select plots; :func:`plots_in_view`,
-  :func:`level_of_detail` and :func:`grid_aggregate` decide what is drawn at a zoom.
+  :func:`level_of_detail` and :func:`grid_aggregate` (a thin wrapper of
+  :func:`analysis.grid.aggregate_to_grid`) decide what is drawn at a zoom.
 - :func:`plot_card`, :func:`park_card` and :func:`search` are what a click or a query shows.
 
 Nothing here imports Streamlit or folium.
@@ -14,7 +15,6 @@ Nothing here imports Streamlit or folium.
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,14 +26,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis.efficiency import growth, scope_indicators
-from analysis.overlay import assign_largest_share, register_or_measured_mu
+from analysis.concentration import lead_industry_list
+from analysis.efficiency import growth, per_mu_name, scope_indicators
+from analysis.grid import GridSettings, aggregate_to_grid, square_cells
+from analysis.overlay import (
+    assign_largest_share,
+    centroids_m,
+    locate_enterprises,
+    register_or_measured_mu,
+)
 from analysis.reclamation import plot_states
 from layers.crs import STORE_CRS, WORK_CRS
 from layers.schema import INDUSTRIES, LEDGER_STAGES, PROJECT_STAGES, RECLAMATION_MODES
-
-STAGES: tuple[str, ...] = ("evaluation", "reclamation", "clusters")
-"""Analysis stages the app runs, in order (a missing or failing one is reported, not fatal)."""
 
 # -- words --------------------------------------------------------------------------------
 
@@ -326,9 +330,10 @@ class AppData:
     plots
         One row per plot (WGS84): the plot's own columns plus ``area_mu``, ``district_code``,
         ``town_code``, ``park_id``, ``zone_type``, ``industry`` (largest output), ``n_enterprises``,
-        summed ``output_wan``/``tax_wan``/``value_added_wan``, per-mu figures, growth,
-        ``score``, ``grade``, ``low_efficiency``, ``reasons``, ``ledger_stage``, ``lon``/``lat``
-        (a point inside the plot), in a RangeIndex.
+        summed ``output_wan``/``tax_wan``/``value_added_wan``, per-mu figures,
+        ``tax_per_mu_growth``/``output_per_mu_growth``, ``score``, ``grade``,
+        ``low_efficiency``, ``reasons``, ``ledger_stage``, ``lon``/``lat`` (a point inside the
+        plot), in a RangeIndex.
     synthetic
         Whether the workspace says its data are synthetic.
     """
@@ -342,7 +347,7 @@ class AppData:
     plots: gpd.GeoDataFrame
     synthetic: bool = False
     _tree: Any = field(default=None, repr=False)
-    _geojson: list | None = field(default=None, repr=False)
+    _centroids: Any = field(default=None, repr=False)
 
     @property
     def tree(self) -> shapely.STRtree:
@@ -350,6 +355,17 @@ class AppData:
         if self._tree is None:
             self._tree = shapely.STRtree(self.plots.geometry.array)
         return self._tree
+
+    @property
+    def centroids_xy(self) -> np.ndarray:
+        """Plot centroids in metres (:func:`analysis.overlay.centroids_m`), by row.
+
+        Computed on first use and kept: :func:`analysis.grid.aggregate_to_grid` takes them
+        (``xy=``) instead of reprojecting every polygon on each view.
+        """
+        if self._centroids is None:
+            self._centroids = centroids_m(self.plots)
+        return self._centroids
 
     def table(self, stage: str, name: str) -> pd.DataFrame | None:
         """Return a stage's result table (None when the stage did not run or lacks it)."""
@@ -370,38 +386,35 @@ def workspace_mtime(path: str | Path) -> float:
     return p.stat().st_mtime if p.exists() else 0.0
 
 
-def run_stages(layers: dict[str, pd.DataFrame], *, year: int,
-               config=None) -> tuple[dict[str, Any], dict[str, str]]:
-    """Run every analysis stage that exists; a missing or failing stage is reported, not fatal.
-
-    Returns
-    -------
-    tuple of dict
-        ``({stage: StageResult}, {stage: error message})``.
-    """
-    from geoapp.config import AnalysisConfig
-
-    config = config or AnalysisConfig()
-    results: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name in STAGES:
-        try:
-            module = importlib.import_module(f"geoapp.stages.{name}")
-        except ModuleNotFoundError:
-            errors[name] = "not available in this version"
-            continue
-        try:
-            results[name] = module.run(layers, year=year, config=config, results=results)
-        except Exception as exc:  # the app must open with what exists
-            errors[name] = f"{type(exc).__name__}: {exc}"
-    return results, errors
-
-
 def _years(enterprises: pd.DataFrame) -> list[int]:
     if "year" not in enterprises or enterprises.empty:
         return []
     years = pd.to_numeric(enterprises["year"], errors="coerce").dropna().astype(int)
     return sorted(set(years.tolist()))
+
+
+def workspace_years(path: str | Path) -> list[int]:
+    """Years with enterprise figures in a workspace, read cheaply (the ``year`` column only).
+
+    The app resolves the evaluation year with this before it loads anything, so the load is
+    cached under the same year the legend and the density surface ask for.
+    """
+    import pyogrio
+
+    from geoapp.workspace import Workspace
+
+    if "enterprises" not in Workspace(path).layers():
+        return []
+    frame = pyogrio.read_dataframe(path, layer="enterprises", columns=["year"],
+                                   read_geometry=False, use_arrow=True)
+    return _years(frame)
+
+
+def resolve_year(years: list[int], chosen: int | None = None) -> int:
+    """The evaluation year: ``chosen`` when the data have it, else the latest (else this year)."""
+    if chosen is not None and int(chosen) in years:
+        return int(chosen)
+    return years[-1] if years else date.today().year
 
 
 def load_app_data(path: str, mtime: float, year: int | None = None, *,
@@ -415,24 +428,27 @@ def load_app_data(path: str, mtime: float, year: int | None = None, *,
     mtime
         Its modification time (:func:`workspace_mtime`): part of the cache key only.
     year
-        Evaluation year; None takes the latest year with enterprise figures.
+        Evaluation year; None takes the latest year with enterprise figures
+        (:func:`resolve_year`).
     analyse
-        Run the analysis stages (False shows the layers only).
+        Run the analysis stages with :func:`geoapp.pipeline.run_analysis` (False shows the
+        layers only). A failing stage is recorded in :attr:`AppData.errors`, not raised.
 
     Returns
     -------
     AppData
     """
     del mtime  # a cache key: a rewritten workspace has a new one
+    from geoapp.pipeline import run_analysis
     from geoapp.workspace import Workspace
 
     ws = Workspace(path)
     ws.check()
     layers = ws.read_all()
     years = _years(layers["enterprises"])
-    if year is None:
-        year = years[-1] if years else date.today().year
-    results, errors = run_stages(layers, year=year) if analyse else ({}, {})
+    year = resolve_year(years) if year is None else int(year)
+    errors: dict[str, str] = {}
+    results = run_analysis(layers, year=year, errors=errors) if analyse else {}
     meta = ws.metadata()
     data = AppData(path=str(path), year=int(year), years=years, layers=layers, results=results,
                    errors=errors, plots=gpd.GeoDataFrame(), synthetic=bool(meta.get("synthetic")))
@@ -440,30 +456,50 @@ def load_app_data(path: str, mtime: float, year: int | None = None, *,
     return data
 
 
-def _assign(plots: gpd.GeoDataFrame, polygons: pd.DataFrame, key: str, out: str) -> pd.Series:
-    if (not isinstance(polygons, gpd.GeoDataFrame) or polygons.empty or key not in polygons
-            or polygons.geometry.isna().all()):
-        return pd.Series(pd.NA, index=plots.index, dtype="string", name=out)
-    polys = polygons[polygons.geometry.notna() & ~polygons.geometry.is_empty]
-    got = assign_largest_share(plots, polys[[key, polys.geometry.name]], key, crs=WORK_CRS)
-    return got.astype("string").rename(out)
+def _located_firms(enterprises: pd.DataFrame, plots: gpd.GeoDataFrame,
+                   years: tuple[int, ...]) -> pd.DataFrame:
+    """Enterprise-years of ``years`` with their plot: given ``plot_id``, else by their point.
 
-
-def _firms_on_plots(enterprises: pd.DataFrame, year: int) -> pd.DataFrame:
-    if enterprises.empty or "plot_id" not in enterprises:
+    The evaluation stage locates firms with the same function
+    (:func:`analysis.overlay.locate_enterprises`).
+    """
+    if enterprises is None or enterprises.empty or "year" not in enterprises:
         return pd.DataFrame(columns=["plot_id", "year"])
-    firms = pd.DataFrame(enterprises.drop(columns="geometry", errors="ignore"))
-    firms["year"] = pd.to_numeric(firms["year"], errors="coerce")
-    return firms[firms["plot_id"].notna() & firms["year"].isin([year, year - 1])]
+    year = pd.to_numeric(enterprises["year"], errors="coerce")
+    firms = enterprises[year.isin(years).to_numpy()]
+    plot_id = locate_enterprises(firms, plots[["plot_id", plots.geometry.name]])
+    out = pd.DataFrame(firms.drop(columns="geometry", errors="ignore"))
+    out["plot_id"] = plot_id.to_numpy()
+    out["year"] = pd.to_numeric(out["year"], errors="coerce")
+    return out[out["plot_id"].notna()]
+
+
+PLOT_AMOUNTS: tuple[str, ...] = (
+    "n_enterprises", "output_wan", "tax_wan", "value_added_wan", "tax_per_mu", "output_per_mu",
+    "value_added_per_mu",
+)
+"""Columns of :func:`analysis.efficiency.scope_indicators` the plot table keeps without the
+evaluation (with it, the evaluation's plot table brings them and more)."""
+
+GROWTH_METRICS: tuple[str, ...] = ("tax_per_mu", "output_per_mu")
+"""Per-mu figures whose year-on-year growth each plot carries (``<metric>_growth``)."""
+
+_OVERLAYS = (("code", "districts", "district_code"), ("code", "towns", "town_code"),
+             ("park_id", "parks", "park_id"), ("zone_type", "zones", "zone_type"))
 
 
 def plot_table(layers: dict[str, pd.DataFrame], results: dict[str, Any], *,
                year: int) -> gpd.GeoDataFrame:
     """One row per plot with every attribute the map, filters and cards use.
 
-    The evaluation stage's plot table wins where it has a column; what it lacks (or all of
-    it, before the analyses exist) is derived here with the same ``analysis`` functions:
-    areas in mu measured in UTM 51N, overlays by largest share, per-mu sums over sums.
+    When the evaluation ran, its plot table is the source of every plot figure: area in mu,
+    park/zone/town/district, sums, per-mu figures (Σ over Σ all of the plot's land), score,
+    grade, low-efficiency reasons, and growth where it has it. Without the analyses the plot
+    layer still draws: areas (:func:`analysis.overlay.register_or_measured_mu`), overlays by
+    largest share (:func:`analysis.overlay.assign_largest_share`) and per-mu figures
+    (:func:`analysis.efficiency.scope_indicators`) are derived with the same functions.
+    Growth missing from the evaluation is :func:`analysis.efficiency.growth` of
+    ``scope_indicators`` of the year and the year before, computed once.
 
     Parameters
     ----------
@@ -490,43 +526,53 @@ def plot_table(layers: dict[str, pd.DataFrame], results: dict[str, Any], *,
     res = results.get("evaluation")
     if res is not None:
         evaluated = getattr(res, "tables", {}).get("plots")
-    if isinstance(evaluated, pd.DataFrame) and "plot_id" in evaluated:
+    if not isinstance(evaluated, pd.DataFrame) or "plot_id" not in evaluated:
+        evaluated = None
+    has_growth = evaluated is not None and all(f"{m}_growth" in evaluated
+                                               for m in GROWTH_METRICS)
+    firms = _located_firms(layers.get("enterprises", pd.DataFrame()), plots,
+                           (year,) if has_growth else (year, year - 1))
+    if evaluated is not None:
         ev = pd.DataFrame(evaluated.drop(columns=evaluated.geometry.name)
                           if isinstance(evaluated, gpd.GeoDataFrame) else evaluated)
         ev = ev.drop_duplicates("plot_id")
         ev["plot_id"] = ev["plot_id"].astype("string")
         new_cols = [c for c in ev.columns if c not in plots.columns or c == "plot_id"]
         plots = plots.merge(ev[new_cols], on="plot_id", how="left")
-    if "area_mu" not in plots:
+    else:
         plots["area_mu"] = register_or_measured_mu(plots).to_numpy()
-    for key, layer, out in (("code", "districts", "district_code"), ("code", "towns", "town_code"),
-                            ("park_id", "parks", "park_id"), ("zone_type", "zones", "zone_type")):
-        if out not in plots:
-            plots[out] = _assign(plots, layers.get(layer, pd.DataFrame()), key, out).to_numpy()
-    firms = _firms_on_plots(layers.get("enterprises", pd.DataFrame()), year)
-    now = firms[firms["year"] == year]
-    indicators = scope_indicators(now, plots, "plot_id", year=year) if len(plots) else None
-    if indicators is not None:
-        ind = indicators
-        keep = ["n_enterprises", "output_wan", "tax_wan", "value_added_wan", "tax_per_mu",
-                "output_per_mu", "value_added_per_mu"]
-        ind = ind[[c for c in keep if c in ind]]
-        for col in ind.columns:
-            if col not in plots:
-                plots[col] = ind[col].reindex(plots["plot_id"]).to_numpy()
-        if "tax_per_mu_growth" not in plots:
-            before = firms[firms["year"] == year - 1]
-            prev = scope_indicators(before, plots, "plot_id", year=year - 1)["tax_per_mu"]
-            g = growth(indicators["tax_per_mu"], prev.reindex(indicators.index))
-            plots["tax_per_mu_growth"] = g.reindex(plots["plot_id"]).to_numpy()
-    if "industry" not in plots:
-        if len(now):
-            out = pd.to_numeric(now["output_wan"], errors="coerce").fillna(0)
-            top = (now.assign(_o=out).sort_values(["plot_id", "_o"], ascending=[True, False])
+        for key, layer, out in _OVERLAYS:
+            polys = layers.get(layer, pd.DataFrame())
+            if (isinstance(polys, gpd.GeoDataFrame) and len(polys) and key in polys
+                    and polys.geometry.notna().any()):
+                polys = polys[polys.geometry.notna() & ~polys.geometry.is_empty]
+                got = assign_largest_share(plots, polys[[key, polys.geometry.name]], key,
+                                           crs=WORK_CRS)
+                plots[out] = got.astype("string").to_numpy()
+            else:
+                plots[out] = pd.Series(pd.NA, index=plots.index, dtype="string")
+        now = scope_indicators(firms, plots, "plot_id", year=year)
+        for col in PLOT_AMOUNTS:
+            if col in now:
+                plots[col] = now[col].reindex(plots["plot_id"]).to_numpy()
+    missing = [m for m in GROWTH_METRICS if f"{m}_growth" not in plots and m in plots]
+    if missing:
+        before = scope_indicators(firms, plots, "plot_id", year=year - 1)
+        ids = plots["plot_id"]
+        for m in missing:
+            values = pd.to_numeric(plots[m], errors="coerce").to_numpy(dtype="float64",
+                                                                       na_value=np.nan)
+            current = pd.Series(values, index=ids, name=m)
+            plots[f"{m}_growth"] = growth(current, before[m].reindex(ids)).to_numpy()
+    if "industry" not in plots:  # the industry with the largest output on the plot
+        now_firms = firms[firms["year"] == year]
+        plots["industry"] = pd.Series(pd.NA, index=plots.index, dtype="string")
+        if len(now_firms) and "industry" in now_firms:
+            out = pd.to_numeric(now_firms["output_wan"], errors="coerce").fillna(0)
+            top = (now_firms.assign(_o=out)
+                   .sort_values(["plot_id", "_o"], ascending=[True, False])
                    .drop_duplicates("plot_id").set_index("plot_id")["industry"])
             plots["industry"] = top.reindex(plots["plot_id"]).astype("string").to_numpy()
-        else:
-            plots["industry"] = pd.Series(pd.NA, index=plots.index, dtype="string")
     for col, dtype in (("score", "float64"), ("grade", "string"), ("reasons", "string")):
         if col not in plots:
             plots[col] = pd.Series(pd.NA if dtype == "string" else np.nan,
@@ -695,9 +741,24 @@ def level_of_detail(viewport: Viewport, n_in_view: int) -> str:
     return "grid"
 
 
-def grid_cell_deg(zoom: int) -> float:
-    """Side of a grid cell in degrees: about 24 screen pixels at ``zoom``, at most 0.1°."""
-    return min(0.1, 24 * 360.0 / (256.0 * 2 ** int(zoom)))
+GRID_CELL_PX = 24
+"""Side of a grid cell on screen, in pixels."""
+
+MAX_GRID_CELL_M = 10_000.0
+"""Largest grid cell, in metres."""
+
+_M_PER_PX_Z0 = 2 * math.pi * 6_378_137.0 / 256
+"""Web Mercator metres per pixel at zoom 0 on the equator."""
+
+
+def grid_cell_m(zoom: int, lat: float = 31.2) -> float:
+    """Side of a grid cell in metres: :data:`GRID_CELL_PX` pixels at ``zoom`` and ``lat``.
+
+    At most :data:`MAX_GRID_CELL_M`; ``lat`` defaults to Shanghai's (the ground size of a
+    Web Mercator pixel shrinks with the cosine of the latitude).
+    """
+    size = GRID_CELL_PX * _M_PER_PX_Z0 * math.cos(math.radians(lat)) / 2 ** int(zoom)
+    return float(min(MAX_GRID_CELL_M, size))
 
 
 def simplify_tolerance(zoom: int) -> float:
@@ -709,8 +770,12 @@ def grid_aggregate(data: AppData, positions: np.ndarray, zoom: int,
                    metric: str) -> gpd.GeoDataFrame:
     """Aggregate plots into square cells for a zoomed-out view.
 
-    Per-mu metrics are Σ amount / Σ mu over the cell's plots (sums over sums, as everywhere);
-    score and growth are land-weighted means; grade is the grade holding most land.
+    A thin wrapper of :func:`analysis.grid.aggregate_to_grid` (square cells of
+    :func:`grid_cell_m` at ``zoom``, anchored in :data:`layers.crs.WORK_CRS`): per-mu metrics
+    are that function's figures, Σ amount / Σ land of the cell — the one rule of the
+    product. Score and growth, which are not amounts, are land-weighted means over the plots
+    that have them; grade is the grade holding most land. Both use the same cells
+    (:func:`analysis.grid.square_cells`).
 
     Parameters
     ----------
@@ -719,55 +784,59 @@ def grid_aggregate(data: AppData, positions: np.ndarray, zoom: int,
     positions
         Row positions of the plots to aggregate (selected and in view).
     zoom
-        Leaflet zoom (sets the cell size, :func:`grid_cell_deg`).
+        Leaflet zoom (sets the cell size).
     metric
         Key of :data:`METRICS`.
 
     Returns
     -------
     GeoDataFrame
-        One row per non-empty cell: ``cell`` id, ``n_plots``, ``area_mu``, ``value`` (the
-        metric), geometry (the cell square, WGS84).
+        One row per non-empty cell: ``cell`` id, ``n_plots``, ``area_mu`` (all the cell's
+        plots), ``value`` (the metric), geometry (the cell, WGS84).
     """
-    p = data.plots.iloc[positions]
-    size = grid_cell_deg(zoom)
-    if p.empty:
+    positions = np.asarray(positions, dtype="int64")
+    if len(positions) == 0:
         return gpd.GeoDataFrame({"cell": [], "n_plots": [], "area_mu": [], "value": []},
                                 geometry=gpd.GeoSeries([], crs=STORE_CRS), crs=STORE_CRS)
-    ix = np.floor(p["lon"].to_numpy() / size).astype("int64")
-    iy = np.floor(p["lat"].to_numpy() / size).astype("int64")
-    area = pd.to_numeric(p["area_mu"], errors="coerce").fillna(0).to_numpy()
-    frame = pd.DataFrame({"ix": ix, "iy": iy, "area": area})
+    p = data.plots.iloc[positions]
+    settings = GridSettings(cell_m=grid_cell_m(zoom), shape="square")
+    xy = data.centroids_xy[positions]
+    area = pd.Series(pd.to_numeric(p["area_mu"], errors="coerce").fillna(0.0).to_numpy(
+        dtype="float64"), index=p.index)
     m = METRICS.get(metric, METRICS["tax_per_mu"])
-    if metric == "grade":
-        frame["g"] = p["grade"].astype("string").to_numpy()
-        by = frame.dropna(subset=["g"]).groupby(["ix", "iy", "g"])["area"].sum().reset_index()
-        by = by.sort_values(["ix", "iy", "area", "g"], ascending=[True, True, False, True])
-        value = by.drop_duplicates(["ix", "iy"]).set_index(["ix", "iy"])["g"]
-    elif m.numerator is not None and m.numerator in p:
-        frame["num"] = pd.to_numeric(p[m.numerator], errors="coerce").to_numpy()
-        g = frame.groupby(["ix", "iy"])
-        land = g["area"].sum()
-        value = g["num"].sum(min_count=1) / land.where(land > 0)
+    per_mu = metric != "grade" and m.numerator is not None and m.numerator in p
+    amounts = (m.numerator,) if per_mu else ()
+    cells = aggregate_to_grid(p, amounts=amounts, land_mu=area, xy=xy, settings=settings)
+    if per_mu:
+        value = cells[per_mu_name(m.numerator)]
     else:
-        v = pd.to_numeric(p.get(m.column), errors="coerce").to_numpy() if m.column in p else (
-            np.full(len(p), np.nan))
-        ok = ~np.isnan(v) & (area > 0)
-        frame["wv"] = np.where(ok, v * area, np.nan)
-        frame["w"] = np.where(ok, area, np.nan)
-        g = frame.groupby(["ix", "iy"])
-        w = g["w"].sum(min_count=1)
-        value = g["wv"].sum(min_count=1) / w.where(w > 0)
-    g = frame.groupby(["ix", "iy"])
-    cells = pd.DataFrame({"n_plots": g.size(), "area_mu": g["area"].sum()})
-    cells["value"] = value.reindex(cells.index)
-    cells = cells.reset_index()
-    geoms = shapely.box(cells["ix"] * size, cells["iy"] * size, (cells["ix"] + 1) * size,
-                        (cells["iy"] + 1) * size)
-    cells["cell"] = [f"{z}/{a}/{b}" for z, a, b in zip([zoom] * len(cells), cells["ix"],
-                                                       cells["iy"], strict=True)]
-    return gpd.GeoDataFrame(cells[["cell", "n_plots", "area_mu", "value"]], geometry=geoms,
-                            crs=STORE_CRS)
+        i, j = square_cells(xy[:, 0], xy[:, 1], cell_m=settings.cell_m)
+        ids = pd.Series([f"sq_{a}_{b}" for a, b in zip(i, j, strict=True)])
+        value = _cell_values(p, m, metric, ids, area.to_numpy()).reindex(cells["cell_id"])
+    value = np.asarray(value, dtype=object if metric == "grade" else "float64")
+    out = pd.DataFrame({"cell": cells["cell_id"].to_numpy(),
+                        "n_plots": cells["n_plots"].to_numpy(),
+                        "area_mu": cells["land_mu"].to_numpy(), "value": value})
+    return gpd.GeoDataFrame(out, geometry=cells.geometry.array, crs=STORE_CRS)
+
+
+def _cell_values(p: pd.DataFrame, m: Metric, metric: str, cell: pd.Series,
+                 area: np.ndarray) -> pd.Series:
+    """Grade holding most land, or land-weighted mean of ``m``, by cell id."""
+    if metric == "grade":
+        frame = pd.DataFrame({"cell": cell, "g": p["grade"].astype("string").to_numpy(),
+                              "area": area}).dropna(subset=["g"])
+        by = frame.groupby(["cell", "g"])["area"].sum().reset_index()
+        by = by.sort_values(["cell", "area", "g"], ascending=[True, False, True])
+        return by.drop_duplicates("cell").set_index("cell")["g"]
+    v = (pd.to_numeric(p[m.column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+         if m.column in p else np.full(len(p), np.nan))
+    ok = ~np.isnan(v) & (area > 0)
+    frame = pd.DataFrame({"cell": cell, "wv": np.where(ok, v * area, np.nan),
+                          "w": np.where(ok, area, np.nan)})
+    g = frame.groupby("cell")
+    w = g["w"].sum(min_count=1)
+    return g["wv"].sum(min_count=1) / w.where(w > 0)
 
 
 def feature_at(data: AppData, lon: float, lat: float, mask: np.ndarray | None = None) -> str | None:
@@ -820,6 +889,7 @@ CARD_FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("output_per_mu", "亩均产值(万元/亩)", "Output per mu (10k CNY/mu)", "num"),
     ("value_added_per_mu", "亩均增加值(万元/亩)", "Value added per mu (10k CNY/mu)", "num"),
     ("tax_per_mu_growth", "亩均税收增长率", "Tax per mu growth", "pct"),
+    ("output_per_mu_growth", "亩均产值增长率", "Output per mu growth", "pct"),
     ("score", "综合得分", "Score", "num"),
     ("grade", "评价等级", "Grade", "text"),
     ("park_id", "园区", "Park", "text"),
@@ -953,8 +1023,39 @@ def plot_card(data: AppData, plot_id: str, lang: str = "zh") -> dict[str, Any] |
     }
 
 
+def ranking_row(data: AppData, scope: str, scope_id: str) -> pd.Series | None:
+    """One scope's row of the evaluation's ``<scope>_ranking`` table (None without it)."""
+    key = {"park": "park_id", "town": "town_code", "district": "district_code"}[scope]
+    table = data.table("evaluation", f"{scope}_ranking")
+    if table is None:
+        return None
+    t = table.reset_index() if key not in table else table
+    if key not in t:
+        return None
+    hit = t[t[key].astype(str) == str(scope_id)]
+    return hit.iloc[0] if len(hit) else None
+
+
+PARK_FIELDS: tuple[tuple[str, str, str, str], ...] = (
+    # column of park_ranking, zh, en, kind
+    ("n_plots", "地块数", "Plots", "int"),
+    ("land_mu", "用地面积(亩)", "Land (mu)", "num"),
+    ("n_enterprises", "企业数", "Enterprises", "int"),
+    ("tax_per_mu", "亩均税收(万元/亩)", "Tax per mu", "num"),
+    ("output_per_mu", "亩均产值(万元/亩)", "Output per mu", "num"),
+    ("tax_per_mu_growth", "亩均税收增长率", "Tax per mu growth", "pct"),
+    ("output_per_mu_growth", "亩均产值增长率", "Output per mu growth", "pct"),
+    ("n_low_efficiency_plots", "低效地块数", "Low-efficiency plots", "int"),
+    ("rank", "排名", "Rank", "int"),
+)
+"""Facts of a park card, read from the evaluation's park ranking."""
+
+
 def park_card(data: AppData, park_id: str, lang: str = "zh") -> dict[str, Any] | None:
-    """Build a park's scorecard: its park-ranking row when the analyses ran, else sums.
+    """Build a park's card from its row of the evaluation's ``park_ranking``.
+
+    Without the evaluation the card falls back to what the plot table alone gives (plots and
+    land); per-mu figures, growth and rank then show "—".
 
     Returns
     -------
@@ -966,32 +1067,24 @@ def park_card(data: AppData, park_id: str, lang: str = "zh") -> dict[str, Any] |
     if "park_id" not in parks or not (parks["park_id"].astype(str) == str(park_id)).any():
         return None
     park = parks[parks["park_id"].astype(str) == str(park_id)].iloc[0]
-    mine = data.plots[data.plots["park_id"].astype(str) == str(park_id)]
-    area = float(pd.to_numeric(mine["area_mu"], errors="coerce").sum())
-    tax = float(pd.to_numeric(mine.get("tax_wan"), errors="coerce").sum()) if len(mine) else 0.0
-    out = float(pd.to_numeric(mine.get("output_wan"), errors="coerce").sum()) if len(mine) else 0.0
     zh = lang == "zh"
+    leads = lead_industry_list(park.get("lead_industries"))
     facts = [
         ("园区名称" if zh else "Name", _text(park.get("name"))),
         ("园区级别" if zh else "Level", _text(park.get("level"))),
-        ("主导产业" if zh else "Lead industries",
-         "、".join(tr(i, lang) for i in str(park.get("lead_industries") or "").split(";") if i)),
-        ("地块数" if zh else "Plots", str(len(mine))),
-        ("用地面积(亩)" if zh else "Land (mu)", _num(area)),
-        ("亩均税收(万元/亩)" if zh else "Tax per mu", _num(tax / area if area > 0 else np.nan)),
-        ("亩均产值(万元/亩)" if zh else "Output per mu", _num(out / area if area > 0 else np.nan)),
-        ("低效地块数" if zh else "Low-efficiency plots", str(int(mine["low_efficiency"].sum()))),
+        ("主导产业" if zh else "Lead industries", "、".join(tr(i, lang) for i in leads) or "—"),
     ]
-    scorecard = None
-    ranking = data.table("evaluation", "park_ranking")
-    if ranking is None:
-        ranking = data.table("clusters", "park_scorecard")
-    if ranking is not None:
-        r = ranking.reset_index() if "park_id" not in ranking else ranking
-        if "park_id" in r:
-            hit = r[r["park_id"].astype(str) == str(park_id)]
-            if len(hit):
-                scorecard = hit.iloc[0].to_frame(name=str(park_id))
+    row = ranking_row(data, "park", park_id)
+    if row is None:
+        mine = data.plots[data.plots["park_id"].astype(str) == str(park_id)]
+        row = pd.Series({"n_plots": len(mine),
+                         "land_mu": pd.to_numeric(mine["area_mu"], errors="coerce").sum(),
+                         "n_low_efficiency_plots": int(mine["low_efficiency"].sum())})
+        scorecard = None
+    else:
+        scorecard = row.to_frame(name=str(park_id))
+    facts += [((z if zh else e), _format(row.get(col), kind, lang))
+              for col, z, e, kind in PARK_FIELDS]
     title = f"园区 {park.get('name')}" if zh else f"Park {park.get('name')}"
     return {"kind": "park", "id": str(park_id), "title": title, "facts": facts,
             "scorecard": scorecard}
@@ -1047,7 +1140,8 @@ def search(data: AppData, query: str, *, limit: int = 10) -> pd.DataFrame:
 EXPORT_COLUMNS: tuple[str, ...] = (
     "plot_id", "land_use", "status", "area_mu", "district_code", "town_code", "park_id",
     "zone_type", "industry", "n_enterprises", "output_wan", "tax_wan", "value_added_wan",
-    "tax_per_mu", "output_per_mu", "value_added_per_mu", "tax_per_mu_growth", "score", "grade",
+    "tax_per_mu", "output_per_mu", "value_added_per_mu", "tax_per_mu_growth",
+    "output_per_mu_growth", "score", "grade",
     "low_efficiency", "reasons", "ledger_stage", "ledger_mode",
 )
 """Columns of the plot selection the app exports (plus geometry)."""

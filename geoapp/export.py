@@ -117,6 +117,14 @@ REPORT_SHEETS: dict[str, tuple[str, ...]] = {
 }
 """Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
 
+REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "综合评价": ("ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "industry",
+             "scale", "land_mu", "tax_per_mu", "output_per_mu", "value_added_per_mu", "score",
+             "grade", "weakest_item", "imputed_items", "unrated_reason"),
+}
+"""Columns a report sheet shows, in order, when the table has them (the full table is the
+CSV beside the report: ``enterprises.csv`` has every indicator, benchmark and contribution)."""
+
 NOT_COMPUTED = "未计算：本次分析没有生成这张表（缺少所需图层或未运行该步骤）。Not computed."
 
 FILE_DESCRIPTIONS: dict[str, str] = {
@@ -769,7 +777,9 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
 def _report_table(tables: Mapping[str, pd.DataFrame], sheet: str) -> pd.DataFrame | None:
     for key in (sheet, *REPORT_SHEETS[sheet]):
         if key in tables and tables[key] is not None:
-            return tables[key]
+            table = tables[key]
+            keep = [c for c in REPORT_COLUMNS.get(sheet, ()) if c in table.columns]
+            return table[keep] if len(keep) >= 3 else table
     return None
 
 

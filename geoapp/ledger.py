@@ -24,13 +24,12 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.overlay import land_area_mu
-from analysis.reclamation import LAYER, check_events, is_correction, parse_date
+from analysis.overlay import land_area_mu, register_mu
+from analysis.reclamation import LAYER, check_events, is_correction, parse_date, unique_problems
 from geoapp.workspace import Workspace
 from layers.errors import LayerError, Problem
 from layers.io import read_layer
 from layers.schema import LEDGER, LEDGER_STAGES, RECLAMATION_MODES
-from layers.units import M2_PER_MU
 
 STAGE_LABELS_ZH: dict[str, str] = {
     "identified": "已认定",
@@ -107,23 +106,9 @@ def plot_area_limits(plots: pd.DataFrame) -> pd.Series:
     """
     if len(plots) == 0:
         return pd.Series(dtype="float64", index=pd.Index([], dtype="str", name="plot_id"))
-    area = land_area_mu(plots)
-    if "register_area_m2" in plots.columns:
-        register = pd.to_numeric(plots["register_area_m2"], errors="coerce") / M2_PER_MU
-        area = pd.concat([area, register.astype("float64")], axis=1).max(axis=1)
+    area = pd.concat([land_area_mu(plots), register_mu(plots)], axis=1).max(axis=1)
     area.index = pd.Index(plots["plot_id"].astype(str), name="plot_id")
     return area.rename("area_mu")
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen, out = set(), []
-    for p in problems:
-        key = (p.row, p.column)
-        if p.row is not None and key in seen:
-            continue
-        seen.add(key)
-        out.append(p)
-    return out
 
 
 def _signature(frame: pd.DataFrame) -> list[tuple]:
@@ -238,7 +223,7 @@ def _append(workspace, events, *, rows, today, skip_recorded, problems):
         found = check_events(existing, raw, areas, today=today)
         found = [dataclasses.replace(p, row=new_rows[p.row - 1] if p.row else None)
                  for p in found]
-        allp = _dedupe(earlier + found)
+        allp = unique_problems(earlier + found)
         if allp:
             raise LayerError(LAYER, sorted(allp, key=lambda p: (p.row or 0)))
 

@@ -551,17 +551,44 @@ def density_image(tif: bytes, *, cmap: str = "YlOrRd",
     return buf.getvalue(), [[float(lat_s), float(lon_w)], [float(lat_n), float(lon_e)]]
 
 
-def density_layer(tif: bytes, *, shift: str | None = None) -> folium.raster_layers.ImageOverlay:
-    """Draw a density GeoTIFF as an image overlay (PNG embedded as a data URL)."""
-    png, bounds = density_image(tif)
+@dataclass(frozen=True)
+class DensityImage:
+    """A density surface ready for the map: a PNG data URL and its display bounds.
+
+    Attributes
+    ----------
+    url
+        ``data:image/png;base64,...`` (embedded: the page makes no request for it).
+    bounds
+        ``((south, west), (north, east))`` in display coordinates (GCJ-02 for AMap).
+    """
+
+    url: str
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+
+
+def density_overlay(tif: bytes, *, shift: str | None = None) -> DensityImage:
+    """Reproject and encode a density GeoTIFF for display (slow: the app caches the result).
+
+    Parameters
+    ----------
+    tif
+        GeoTIFF bytes (:func:`density_image`).
+    shift
+        ``"gcj02"`` to shift the bounds for AMap tiles.
+    """
+    png, ((s, w), (n, e)) = density_image(tif)
     if shift:
-        (s, w), (n, e) = bounds
         w, s = ad_shift_point(w, s)
         e, n = ad_shift_point(e, n)
-        bounds = [[s, w], [n, e]]
     url = "data:image/png;base64," + base64.b64encode(png).decode()
-    return folium.raster_layers.ImageOverlay(url, bounds=bounds, opacity=0.8, interactive=False,
-                                             name="density")
+    return DensityImage(url=url, bounds=((s, w), (n, e)))
+
+
+def density_layer(image: DensityImage) -> folium.raster_layers.ImageOverlay:
+    """Draw a prepared density surface as an image overlay (cheap)."""
+    return folium.raster_layers.ImageOverlay(image.url, bounds=[list(b) for b in image.bounds],
+                                             opacity=0.8, interactive=False, name="density")
 
 
 # -- putting it together ---------------------------------------------------------------------
@@ -580,7 +607,7 @@ class MapView:
 
 def overlays(data: ad.AppData, mask: np.ndarray, viewport: ad.Viewport, *, layers: tuple[str, ...],
              legend: ad.Legend, metric: str, basemap: Basemap = Basemap(), lang: str = "zh",
-             density: bytes | None = None, highlight: str | None = None) -> MapView:
+             density: DensityImage | None = None, highlight: str | None = None) -> MapView:
     """Every layer switched on, for the current view, as feature groups.
 
     Parameters
@@ -602,7 +629,7 @@ def overlays(data: ad.AppData, mask: np.ndarray, viewport: ad.Viewport, *, layer
     lang
         Tooltip language.
     density
-        A density GeoTIFF to draw when ``"density"`` is on.
+        A density surface to draw when ``"density"`` is on (:func:`density_overlay`).
     highlight
         A plot id to outline (the search hit or the clicked plot).
 
@@ -618,8 +645,8 @@ def overlays(data: ad.AppData, mask: np.ndarray, viewport: ad.Viewport, *, layer
             el = context_layer(data.layer(kind), kind, zoom=zoom, shift=shift, lang=lang)
             if el is not None:
                 groups.append(_group(kind, el))
-    if "density" in layers and density:
-        groups.append(_group("density", density_layer(density, shift=shift)))
+    if "density" in layers and density is not None:
+        groups.append(_group("density", density_layer(density)))
     if "hotspots" in layers:
         el = hotspot_layer(data.table("clusters", "hotspots"), viewport, shift=shift, lang=lang)
         if el is not None:
@@ -669,39 +696,16 @@ def build_map(data: ad.AppData, *, metric: str = "tax_per_mu", scheme: str = "qu
               density: bytes | None = None) -> folium.Map:
     """Build a complete standalone map (base map plus overlays), e.g. for an HTML file.
 
-    Parameters are those of :func:`overlays`; the legend is computed on every plot.
+    Parameters are those of :func:`overlays`, except ``density``: GeoTIFF bytes. The legend
+    is computed on every plot.
     """
     viewport = viewport or ad.data_viewport(data)
     mask = np.ones(len(data.plots), dtype=bool) if mask is None else mask
     legend = ad.make_legend(data.plots, metric, scheme)
     m = base_map(viewport, basemap)
+    image = density_overlay(density, shift=basemap.shift) if density else None
     view = overlays(data, mask, viewport, layers=layers, legend=legend, metric=metric,
-                    basemap=basemap, lang=lang, density=density)
+                    basemap=basemap, lang=lang, density=image)
     for g in view.groups:
         g.add_to(m)
-    return m
-
-
-def naive_map(plots: gpd.GeoDataFrame, *, metric: str = "tax_per_mu") -> folium.Map:
-    """Build the naive map, for the benchmark only: one ``folium.GeoJson`` of every plot.
-
-    Style function and tooltip per feature, SVG renderer, folium's CDN assets: what
-    ``GeoDataFrame.explore()``-style code does.
-    """
-    cols = ["plot_id", metric] if metric in plots else ["plot_id"]
-    frame = plots[[*cols, plots.geometry.name]]
-    center = [float(frame.geometry.total_bounds[[1, 3]].mean()),
-              float(frame.geometry.total_bounds[[0, 2]].mean())]
-    m = folium.Map(location=center, zoom_start=11, tiles=None)
-    vals = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else None
-    hi = float(vals.quantile(0.9)) if vals is not None and vals.notna().any() else 1.0
-
-    def style(feature):
-        v = feature["properties"].get(metric)
-        share = 0.0 if v is None or hi <= 0 else min(1.0, float(v) / hi)
-        return {"fillColor": f"#{int(255 * share):02x}{int(255 * (1 - share)):02x}40",
-                "color": "#555555", "weight": 0.6, "fillOpacity": 0.8}
-
-    folium.GeoJson(frame, style_function=style,
-                   tooltip=folium.GeoJsonTooltip(fields=cols)).add_to(m)
     return m

@@ -222,6 +222,12 @@ def page(browser, app_url):
     p.close()
 
 
+def card_facts(text: str) -> dict[str, str]:
+    """The card's fact table as ``{label: shown value}`` (one tab-separated row per line)."""
+    rows = [line.split("\t") for line in text.splitlines() if "\t" in line]
+    return {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2 and r[0].strip()}
+
+
 def _plot_with_firms(data):
     p = data.plots
     ok = p[(p["n_enterprises"] > 0) & p["tax_per_mu"].notna() & p["grade"].notna()]
@@ -296,17 +302,17 @@ def test_clicking_a_plot_shows_its_card_with_the_right_numbers(page, demo_data, 
     card = page.page.locator(".st-key-card")
     card.wait_for(timeout=30_000)
     page.page.get_by_text(f"地块 {pid}").wait_for(timeout=30_000)
-    text = card.inner_text()
+    facts = card_facts(card.inner_text())
     # area in mu, measured independently here: register area if given, else UTM 51N geometry
     plots = gpd.read_file(demo_workspace, layer="plots")
     mine = plots[plots["plot_id"] == pid]
     reg = mine["register_area_m2"].iloc[0] if "register_area_m2" in mine else None
     area_mu = (float(reg) if reg is not None and reg == reg and reg > 0
                else float(mine.to_crs(WORK_CRS).area.iloc[0])) / M2_PER_MU
-    assert f"{area_mu:,.2f}" in text
-    assert f"{row['tax_per_mu']:,.2f}" in text
-    assert str(row["grade"]) in text
-    assert f"{int(row['n_enterprises'])}" in text
+    assert facts["面积(亩)"] == f"{area_mu:,.2f}"
+    assert facts["亩均税收(万元/亩)"] == f"{row['tax_per_mu']:,.2f}"
+    assert facts["评价等级"] == str(row["grade"])
+    assert facts["企业数"] == f"{int(row['n_enterprises']):,}"
 
 
 def test_clicking_a_park_opens_its_scorecard(page, demo_data):
@@ -326,9 +332,13 @@ def test_clicking_a_park_opens_its_scorecard(page, demo_data):
     box = page.page.locator(MAP_FRAME).bounding_box()
     page.page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
     page.page.get_by_text(f"园区 {park['name']}").wait_for(timeout=30_000)
-    text = page.page.locator(".st-key-card").inner_text()
+    facts = card_facts(page.page.locator(".st-key-card").inner_text())
     n_plots = int((demo_data.plots["park_id"] == park["park_id"]).sum())
-    assert f"地块数\t{n_plots}" in text or f"地块数 {n_plots}" in text or str(n_plots) in text
+    ranking = demo_data.table("evaluation", "park_ranking")
+    row = ranking[ranking["park_id"] == park["park_id"]].iloc[0]
+    assert int(row["n_plots"]) == n_plots
+    assert facts["地块数"] == f"{n_plots:,}"
+    assert facts["亩均税收(万元/亩)"] == f"{row['tax_per_mu']:,.2f}"
 
 
 def test_search_finds_a_plot_and_flies_to_it(page, demo_data):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -53,9 +55,32 @@ def test_plot_table_derives_mu_per_mu_growth_and_industry(three_plots, firms):
     assert p.loc["P2", "output_per_mu"] == pytest.approx(30.0, rel=1e-6)  # 1800 / 60
     assert np.isnan(p.loc["P3", "tax_per_mu"])  # idle plot, no firm
     assert p.loc["P1", "tax_per_mu_growth"] == pytest.approx(1.0)  # 2.0 vs 1.0 per mu
+    assert p.loc["P1", "output_per_mu_growth"] == pytest.approx(1.0)  # 20 vs 10 per mu
+    assert np.isnan(p.loc["P2", "tax_per_mu_growth"])  # no figures in 2022
     assert p.loc["P2", "industry"] == "ic"  # largest output on the plot
     assert int(p.loc["P2", "n_enterprises"]) == 2
     assert list(data.plots["plot_id"]) == ["P1", "P2", "P3"]
+
+
+def test_plot_table_locates_firms_without_plot_id_by_their_point(three_plots, firms):
+    # the evaluation's rule: a given plot_id wins, else the firm's point locates it; both
+    # years, so growth uses the same firms as the per-mu figures
+    p3 = three_plots.to_crs(STORE_CRS).geometry.iloc[2].centroid
+    located = gpd.GeoDataFrame(
+        pd.concat([firms, pd.DataFrame({
+            "ent_id": ["E5", "E5"], "name": ["丁公司(合成)"] * 2, "credit_code": [None] * 2,
+            "plot_id": [None, None], "industry": ["food"] * 2, "year": [2023, 2022],
+            "scale": ["below"] * 2, "output_wan": [90.0, 60.0], "tax_wan": [15.0, 7.5]})],
+            ignore_index=True),
+        geometry=[None] * 4 + [p3, p3], crs=STORE_CRS)
+    data = _data(three_plots, enterprises=located)
+    p = data.plots.set_index("plot_id")
+    assert int(p.loc["P3", "n_enterprises"]) == 1
+    assert p.loc["P3", "tax_per_mu"] == pytest.approx(1.0, rel=1e-6)  # 15 / 15 mu
+    assert p.loc["P3", "tax_per_mu_growth"] == pytest.approx(1.0)  # 1.0 vs 0.5 per mu
+    assert p.loc["P3", "output_per_mu_growth"] == pytest.approx(0.5)  # 6 vs 4 per mu
+    assert p.loc["P3", "industry"] == "food"
+    assert p.loc["P1", "tax_per_mu"] == pytest.approx(2.0, rel=1e-6)  # unchanged
 
 
 def test_legend_breaks_come_from_unfiltered_data_and_classify_stays_put():
@@ -108,20 +133,31 @@ def test_level_of_detail_and_viewport_query(three_plots):
 def test_grid_aggregate_is_sum_over_sum(three_plots, firms):
     data = _data(three_plots, enterprises=firms)
     cells = ad.grid_aggregate(data, np.array([0, 1, 2]), 8, "tax_per_mu")
-    # at zoom 8 a cell is ~0.04°: the three plots (400 m apart) share one cell
+    # at zoom 8 a cell is 10 km (the cap), anchored at the UTM origin: the three plots
+    # (x 350 000-350 500 m) share one cell
     assert len(cells) == 1
+    assert cells["cell"].iloc[0] == "sq_35_347"
     assert int(cells["n_plots"].iloc[0]) == 3
     assert cells["area_mu"].iloc[0] == pytest.approx(90.0, rel=1e-6)
-    # (30 + 120) 万元 over 90 mu, idle plot's land included
+    # (30 + 120) 万元 over all 90 mu of the cell, the idle plot's land included: the rule
+    # of analysis.grid.aggregate_to_grid and efficiency.scope_indicators
     assert cells["value"].iloc[0] == pytest.approx(150.0 / 90.0, rel=1e-6)
     assert cells.crs.to_epsg() == 4326
+    # only the first two plots: 150 / 75
+    two = ad.grid_aggregate(data, np.array([0, 1]), 8, "tax_per_mu")
+    assert two["value"].iloc[0] == pytest.approx(2.0, rel=1e-6)
+    assert ad.grid_aggregate(data, np.array([], dtype="int64"), 8, "tax_per_mu").empty
 
 
-def test_fit_zoom_and_tolerances():
-    # 0.5° wide at 900 px: 900 * 360 / (256 * 0.5) = 2531 → log2 = 11.3
-    assert ad.fit_zoom((121.0, 31.0, 121.5, 31.01), width_px=900, height_px=620) == 11
-    assert ad.simplify_tolerance(10) == pytest.approx(0.5 * 360 / (256 * 1024))
-    assert ad.grid_cell_deg(4) == 0.1
+def test_grid_aggregate_scores_are_land_weighted_and_grade_goes_by_land(three_plots):
+    data = _data(three_plots)
+    graded = data.plots.assign(score=[80.0, 60.0, np.nan],
+                               grade=pd.array(["A", "D", None], dtype="string"))
+    data = dataclasses.replace(data, plots=graded)
+    cells = ad.grid_aggregate(data, np.array([0, 1, 2]), 8, "score")
+    assert cells["value"].iloc[0] == pytest.approx((80 * 15 + 60 * 60) / 75, rel=1e-6)
+    grade = ad.grid_aggregate(data, np.array([0, 1, 2]), 8, "grade")
+    assert grade["value"].tolist() == ["D"]  # 60 mu of D against 15 of A
 
 
 def test_plot_card_numbers_and_history(three_plots, firms):
@@ -188,8 +224,16 @@ def test_overlays_assign_parks_by_largest_share(three_plots):
     assert data.plots["park_id"].tolist()[:2] == ["K1", "K1"]
     assert pd.isna(data.plots["park_id"].iloc[2])
     card = ad.park_card(data, "K1", "zh")
-    assert dict(card["facts"])["地块数"] == "2"
-    assert dict(card["facts"])["用地面积(亩)"] == "75.00"
+    facts = dict(card["facts"])
+    assert facts["地块数"] == "2"
+    assert facts["用地面积(亩)"] == "75.00"
+    # without the evaluation there is no per-mu figure to show, and no scorecard
+    assert facts["亩均税收(万元/亩)"] == "—" and card["scorecard"] is None
+    # lead industries split by analysis.concentration.lead_industry_list: ; ； , 、
+    assert facts["主导产业"] == "生物医药"
+    mixed = park.assign(lead_industries=["biomed；ic、auto"])
+    facts = dict(ad.park_card(_data(three_plots, parks=mixed), "K1", "zh")["facts"])
+    assert facts["主导产业"] == "生物医药、集成电路、汽车及零部件"
 
 
 def test_exports_hold_the_selection(three_plots, firms, tmp_path):
@@ -207,3 +251,54 @@ def test_exports_hold_the_selection(three_plots, firms, tmp_path):
     table = next(iter(sheets.values()))
     assert len(table) == 2
     assert "地块编号" in table.columns
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory) -> ad.AppData:
+    """A small SYNTHETIC demo workspace, loaded with every analysis stage."""
+    from geoapp.pipeline import build_demo_workspace
+
+    path = tmp_path_factory.mktemp("app_data") / "demo.gpkg"
+    build_demo_workspace(path, seed=5, n_plots=300)
+    return ad.load_app_data(str(path), ad.workspace_mtime(path))
+
+
+def test_load_runs_the_pipeline_and_takes_plot_figures_from_the_evaluation(analysed):
+    from geoapp.pipeline import STAGES
+
+    assert analysed.errors == {}
+    assert list(analysed.results) == list(STAGES)
+    assert ad.workspace_years(analysed.path) == analysed.years
+    assert analysed.year == ad.resolve_year(analysed.years) == max(analysed.years)
+    assert ad.resolve_year(analysed.years, analysed.years[0]) == analysed.years[0]
+    assert ad.resolve_year(analysed.years, 1900) == max(analysed.years)
+    ev = analysed.table("evaluation", "plots").set_index("plot_id")
+    p = analysed.plots.set_index("plot_id")
+    assert len(p) == len(ev)
+    for col in ("area_mu", "tax_per_mu", "output_per_mu", "score"):
+        np.testing.assert_allclose(p[col].to_numpy(dtype=float),
+                                   ev[col].reindex(p.index).to_numpy(dtype=float), rtol=1e-12)
+    for col in ("park_id", "town_code", "district_code", "zone_type", "grade"):
+        assert p[col].astype(str).tolist() == ev[col].reindex(p.index).astype(str).tolist()
+    assert p["low_efficiency"].tolist() == ev["low_efficiency"].reindex(p.index).tolist()
+    for col in ("tax_per_mu_growth", "output_per_mu_growth"):
+        if col in ev:  # the evaluation's own plot-level growth wins
+            np.testing.assert_allclose(p[col].to_numpy(dtype=float),
+                                       ev[col].reindex(p.index).to_numpy(dtype=float))
+        assert np.isfinite(p[col].to_numpy(dtype=float)).sum() > 0
+
+
+def test_park_card_reads_the_evaluation_park_ranking(analysed):
+    ranking = analysed.table("evaluation", "park_ranking")
+    row = ranking.sort_values("rank").iloc[0]
+    card = ad.park_card(analysed, row["park_id"], "zh")
+    facts = dict(card["facts"])
+    assert facts["地块数"] == f"{int(row['n_plots']):,}"
+    # the plot table and the ranking agree on which plots the park holds
+    assert int(row["n_plots"]) == int((analysed.plots["park_id"] == row["park_id"]).sum())
+    assert facts["用地面积(亩)"] == f"{row['land_mu']:,.2f}"
+    assert facts["亩均税收(万元/亩)"] == f"{row['tax_per_mu']:,.2f}"
+    assert facts["低效地块数"] == f"{int(row['n_low_efficiency_plots']):,}"
+    assert facts["排名"] == "1"
+    assert card["scorecard"].loc["tax_per_mu"].iloc[0] == row["tax_per_mu"]
+    assert ad.ranking_row(analysed, "park", "no-such-park") is None

@@ -55,6 +55,10 @@ def test_layers_can_all_be_switched_on(app):
     app.sidebar.selectbox(key="basemap").set_value("amap")
     app.run()
     assert not app.exception
+    # one industry filtered: its own density surface
+    industry = app.multiselect(key="filter_industries").options[0]
+    app.multiselect(key="filter_industries").set_value([industry]).run()
+    assert not app.exception
     assert any("GCJ-02" in i.value for i in app.info)
 
 
@@ -66,3 +70,39 @@ def test_search_selects_a_plot(app, workspace):
     assert not app.exception
     assert app.session_state["selected"] == ("plot", pid)
     assert any(m.value == f"**地块 {pid}**" for m in app.markdown)
+
+
+def test_first_load_reads_and_analyses_the_workspace_once(tmp_path, monkeypatch):
+    """The year is resolved before the load, so the legend and every other cache built on
+    the data share its key: each stage runs once on first load, and not again on a rerun."""
+    import importlib
+
+    from geoapp.pipeline import STAGES, build_demo_workspace
+
+    path = tmp_path / "once.gpkg"  # a workspace no other test has loaded (cold caches)
+    build_demo_workspace(path, seed=4, n_plots=200)
+    runs = dict.fromkeys(STAGES, 0)
+    for name in STAGES:
+        module = importlib.import_module(f"geoapp.stages.{name}")
+
+        def counted(*args, _run=module.run, _name=name, **kwargs):
+            runs[_name] += 1
+            return _run(*args, **kwargs)
+
+        monkeypatch.setattr(module, "run", counted)
+    monkeypatch.setenv("GEOAPP_WORKSPACE", str(path))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    assert runs == dict.fromkeys(STAGES, 1)
+    at.sidebar.checkbox(key="layer_density").check()
+    at.sidebar.selectbox(key="metric").set_value("output_per_mu")
+    at.run()
+    assert not at.exception, at.exception
+    assert runs == dict.fromkeys(STAGES, 1)
+    # another year is another load: once more, not twice
+    years = at.sidebar.selectbox(key="year_choice").options
+    assert len(years) >= 2
+    at.sidebar.selectbox(key="year_choice").set_value(years[0]).run()
+    assert not at.exception, at.exception
+    assert runs == dict.fromkeys(STAGES, 2)

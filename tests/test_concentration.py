@@ -6,17 +6,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
 from analysis.concentration import (
     assign_parks,
     herfindahl_index,
-    lead_industry_list,
     lead_industry_outside_parks,
     location_quotient,
     park_concentration_summary,
     park_industry_concentration,
 )
+from analysis.density import enterprise_points
+from analysis.industries import lead_industry_list
 from layers.crs import STORE_CRS, WORK_CRS
 from tests.conftest import BASE_E, BASE_N
 
@@ -197,3 +198,21 @@ def test_lead_industry_outside_parks(parks, firms):
     assert got[("E5", "biomed")][1:] == ("P1", pytest.approx(1500.0, abs=0.01))
     assert got[("E7", "biomed")][2] == pytest.approx(4000.0, abs=0.01)  # 5000 → 1000
     assert out["industry"].tolist() == ["auto", "auto", "biomed", "biomed"]
+
+
+def test_points_located_once_are_used_and_checked(parks, firms):
+    points = enterprise_points(firms)
+    pd.testing.assert_frame_equal(
+        park_industry_concentration(firms, parks, points=points),
+        park_industry_concentration(firms, parks),
+    )
+    # E6 (auto, x 5000: outside) placed inside P2 by the points handed in: no longer listed.
+    moved = points.copy()
+    moved.iloc[5] = gpd.GeoSeries(
+        [Point(BASE_E + 2500, BASE_N + 500)], crs=WORK_CRS
+    ).to_crs(STORE_CRS).iloc[0]
+    out = lead_industry_outside_parks(firms, parks, points=moved)
+    assert "E6" not in out["ent_id"].tolist() and "E7" in out["ent_id"].tolist()
+    assert assign_parks(firms, parks, points=moved).iloc[5] == "P2"
+    with pytest.raises(ValueError, match="indexed like enterprises"):
+        assign_parks(firms, parks, points=points.set_axis(range(10, 17)))

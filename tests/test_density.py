@@ -87,6 +87,23 @@ def test_surfaces_share_a_grid_and_industries_add_up(make_points):
     assert "industry ic" in surfaces["ic"].description
 
 
+def test_points_located_once_are_used_and_checked(make_points):
+    ents = make_points([(BASE_E, BASE_N), (BASE_E + 300, BASE_N)], ent_id=["E1", "E2"],
+                       industry=["ic", "auto"])
+    settings = DensitySettings(cell_m=100, bandwidth_m=200)
+    default = density_by_industry(ents, settings=settings)
+    given = density_by_industry(ents, settings=settings, points=enterprise_points(ents))
+    np.testing.assert_array_equal(given["all"].values, default["all"].values)
+    # points handed in win over the frame's own: E2 moved 1 km east widens the grid
+    moved = gpd.GeoSeries([Point(BASE_E, BASE_N), Point(BASE_E + 1300, BASE_N)],
+                          index=ents.index, crs=WORK_CRS).to_crs(STORE_CRS)
+    wider = density_by_industry(ents, settings=settings, points=moved)
+    extra = wider["all"].values.shape[1] - default["all"].values.shape[1]
+    assert extra in (9, 10, 11)  # 1000 m of 100 m cells, give or take the snapped edge
+    with pytest.raises(ValueError, match="indexed like enterprises"):
+        density_by_industry(ents, settings=settings, points=moved.set_axis([5, 6]))
+
+
 def test_missing_points_are_skipped_and_negative_weights_refused():
     points = random_points(3)
     points.iloc[1] = None

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 import shapely
 
+from analysis.efficiency import per_mu_name, scope_indicators
 from analysis.grid import (
     GridSettings,
     aggregate_to_grid,
     hex_cells,
     hex_polygons,
-    per_mu_name,
 )
+from analysis.overlay import centroids_m
 from layers.crs import STORE_CRS, WORK_CRS
 from tests.conftest import BASE_E, BASE_N, squares
 
@@ -41,8 +42,10 @@ def test_square_grid_by_hand():
     assert first["n_plots"] == 3
     assert first["land_mu"] == pytest.approx(45.0)  # 3 × 15 mu
     assert first["tax_wan"] == pytest.approx(45.0)  # 30 + 15, C has no tax figure
-    assert first["tax_land_mu"] == pytest.approx(30.0)  # land of A and B only
-    assert first["tax_per_mu"] == pytest.approx(1.5)  # 45 / 30, not the mean of 2 and 1
+    assert first["tax_land_mu"] == pytest.approx(30.0)  # land with a figure: A and B only
+    # Σ tax / Σ all land (C's 15 mu count, as idle land does for a park): 45 / 45, not
+    # 45 / 30 over the land with a figure, nor the mean of 2 and 1.
+    assert first["tax_per_mu"] == pytest.approx(1.0)
     assert first["output_per_mu"] == pytest.approx(540.0 / 45.0)
     assert second["tax_per_mu"] == pytest.approx(4.0)  # 60 / 15
     outline = grid.to_crs(WORK_CRS).geometry.iloc[0]
@@ -63,9 +66,32 @@ def test_given_land_is_used():
     land = pd.Series([10.0, 10.0, 10.0, 20.0], index=plots.index)
     grid = aggregate_to_grid(plots, land_mu=land,
                              settings=GridSettings(cell_m=1000, shape="square"))
-    assert grid["tax_per_mu"].tolist() == pytest.approx([45.0 / 20.0, 3.0])
+    assert grid["tax_per_mu"].tolist() == pytest.approx([45.0 / 30.0, 3.0])
     with pytest.raises(ValueError, match="indexed like plots"):
         aggregate_to_grid(plots, land_mu=land.reset_index(drop=True))
+
+
+def test_a_cell_gives_the_figure_a_park_of_its_plots_would():
+    # One rule for grid cells and parks: Σ tax / Σ all land, idle land (C: no figure) counted.
+    plots = four_plots().iloc[:3].assign(park_id="K1", area_mu=15.0)
+    firms = pd.DataFrame({"park_id": ["K1", "K1"], "tax_wan": [30.0, 15.0],
+                          "output_wan": [300.0, 150.0]})
+    park = scope_indicators(firms, plots, "park_id").loc["K1"]
+    grid = aggregate_to_grid(plots, settings=GridSettings(cell_m=1000, shape="square"))
+    assert len(grid) == 1
+    assert grid["tax_per_mu"].iloc[0] == pytest.approx(park["tax_per_mu"])  # 45 / 45
+    assert grid["land_mu"].iloc[0] == pytest.approx(park["land_mu"])
+
+
+def test_given_centroids_are_used():
+    plots = four_plots()
+    xy = centroids_m(plots)
+    xy[3] = xy[0]  # D moved into A's cell
+    grid = aggregate_to_grid(plots, xy=xy, settings=GridSettings(cell_m=1000, shape="square"))
+    assert grid["cell_id"].tolist() == ["sq_350_3470"]
+    assert grid["tax_per_mu"].iloc[0] == pytest.approx(105.0 / 60.0)
+    with pytest.raises(ValueError, match="one"):
+        aggregate_to_grid(plots, xy=xy[:2])
 
 
 def test_hexagon_holds_its_points_and_has_the_right_area():

@@ -90,6 +90,20 @@ def test_seed_makes_p_values_reproducible():
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_centroids_computed_once_may_be_handed_in():
+    plots = lattice(5)
+    values = pd.Series(np.random.default_rng(2).lognormal(size=25), index=plots.index)
+    settings = HotspotSettings(weights="distance", threshold_m=150.0, permutations=99, seed=3)
+    xy = centroid_xy(plots)
+    pd.testing.assert_frame_equal(hot_spots(plots, values, settings=settings, xy=xy),
+                                  hot_spots(plots, values, settings=settings))
+    far = xy.copy()
+    far[0] += 10_000.0  # the first plot handed in far away: an island, so xy is what counts
+    assert hot_spots(plots, values, settings=settings, xy=far)["gi_class"].iloc[0] == "island"
+    with pytest.raises(ValueError, match="one"):
+        hot_spots(plots, values, settings=settings, xy=xy[:3])
+
+
 def test_planted_cluster_is_found_hot():
     plots = lattice(15)
     rng = np.random.default_rng(0)

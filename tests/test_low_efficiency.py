@@ -129,5 +129,18 @@ def test_absent_columns_never_trigger_a_rule():
     assert low_efficiency_list(frame)["reasons"].tolist() == [""]
 
 
+def test_idle_needs_the_counts_to_judge_emptiness():
+    # Without n_enterprises / n_projects nothing says the plot is empty: not idle.
+    frame = pd.DataFrame({"plot_id": ["P1", "P2"], "status": ["in_use", "idle"]},
+                         index=[5, 9])
+    out = low_efficiency_list(frame)
+    assert out.index.equals(frame.index)
+    assert out["reasons"].tolist() == ["", "idle"]  # the status still counts
+    only_firms = pd.DataFrame({"plot_id": ["P1"], "n_enterprises": [0]})
+    assert low_efficiency_list(only_firms)["reasons"].tolist() == [""]
+    unknown = pd.DataFrame({"plot_id": ["P1"], "n_enterprises": [np.nan], "n_projects": [0]})
+    assert low_efficiency_list(unknown)["reasons"].tolist() == [""]
+
+
 def test_labels_cover_every_rule():
     assert set(REASON_LABELS_ZH) == {r.code for r in DEFAULT_RULES}

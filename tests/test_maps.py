@@ -139,7 +139,7 @@ def test_tianditu_key_from_env_or_secrets(monkeypatch):
     assert maps.tianditu_key({"TIANDITU_KEY": "abc"}) == "fromenv"
 
 
-def test_density_image_reprojects_to_web_mercator():
+def _density_tif() -> bytes:
     # 4 × 4 cells of 250 m in UTM 51N, densities 0..15 per km², top-left hot
     values = np.arange(16, dtype="float32").reshape(4, 4)[::-1]
     buf = io.BytesIO()
@@ -149,7 +149,11 @@ def test_density_image_reprojects_to_web_mercator():
                       nodata=-9999.0) as dst:
             dst.write(values, 1)
         buf.write(mem.read())
-    png, bounds = maps.density_image(buf.getvalue())
+    return buf.getvalue()
+
+
+def test_density_image_reprojects_to_web_mercator():
+    png, bounds = maps.density_image(_density_tif())
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     (s, w), (n, e) = bounds
     # the square is about 1 km: ~0.0105° of longitude and ~0.009° of latitude at 31.35N
@@ -158,11 +162,26 @@ def test_density_image_reprojects_to_web_mercator():
     assert 121.4 < w < 121.45 and 31.3 < s < 31.4
 
 
-def test_naive_map_is_one_geojson_of_every_plot():
-    data = _data(3)
-    html = maps.naive_map(data.plots).get_root().render()
-    assert html.count('"plot_id": "P') >= 3
-    assert offline.external_urls(html)  # the naive page loads from CDNs
+def test_density_overlay_is_prepared_once_and_drawn_as_given():
+    import base64
+
+    tif = _density_tif()
+    png, ((s, w), (n, e)) = maps.density_image(tif)
+    plain = maps.density_overlay(tif)
+    assert plain.url == "data:image/png;base64," + base64.b64encode(png).decode()
+    assert plain.bounds == ((s, w), (n, e))
+    shifted = maps.density_overlay(tif, shift="gcj02")
+    sw = wgs84_to_gcj02(w, s)
+    assert shifted.bounds[0] == pytest.approx((float(sw[1]), float(sw[0])))
+    # drawing it is cheap: the PNG is embedded as prepared, nothing is warped again
+    data = _data(1)
+    legend = ad.make_legend(data.plots, "tax_per_mu", "quantiles", k=3)
+    view = maps.overlays(data, np.ones(1, bool), ad.data_viewport(data), layers=("density",),
+                         legend=legend, metric="tax_per_mu", density=plain)
+    assert [g.layer_name for g in view.groups] == ["density"]
+    overlay = next(iter(view.groups[0]._children.values()))
+    assert overlay.url == plain.url
+    assert overlay.bounds == [[s, w], [n, e]]
 
 
 def test_install_is_idempotent_and_explains_a_missing_npm(tmp_path):

@@ -7,10 +7,12 @@ from shapely.geometry import box
 from analysis.overlay import (
     apportion_land_mu,
     assign_largest_share,
+    centroids_m,
     land_area_mu,
     largest_share,
     locate_enterprises,
     locate_points,
+    register_mu,
     register_or_measured_mu,
 )
 from layers.crs import STORE_CRS, WORK_CRS
@@ -48,6 +50,34 @@ def test_register_area_wins_over_the_drawn_polygon(make_plots):
     area = register_or_measured_mu(plots)
     # 20 000 m² registered = 30 mu; missing or zero register → the drawn 15 mu
     assert area.to_dict() == pytest.approx({"a": 30.0, "b": 15.0, "c": 15.0}, rel=1e-9)
+
+
+def test_register_mu_and_a_measured_area_given_by_the_caller(make_plots):
+    plots = make_plots(100, 100, 100, register_area_m2=[20_000.0, np.nan, -5.0])
+    plots.index = ["a", "b", "c"]
+    register = register_mu(plots)
+    assert register.index.equals(plots.index)
+    assert register["a"] == pytest.approx(30.0)  # 20 000 m² / (10 000 / 15)
+    assert register[["b", "c"]].isna().all()  # missing, not positive
+    assert register_mu(plots.drop(columns="register_area_m2")).isna().all()
+    # a caller that measured already passes the area in: it is used, not measured again
+    given = pd.Series([1.0, 2.0, 3.0], index=plots.index)
+    area = register_or_measured_mu(plots, measured=given)
+    assert area.to_dict() == pytest.approx({"a": 30.0, "b": 2.0, "c": 3.0})
+    with pytest.raises(ValueError, match="indexed like plots"):
+        register_or_measured_mu(plots, measured=given.reset_index(drop=True))
+
+
+def test_centroids_in_metres(make_plots):
+    plots = make_plots(100, 200)  # x 0..100 and 150..350 from the base point
+    plots.index = [4, 2]
+    plots.loc[5] = plots.iloc[0]
+    plots.loc[5, "geometry"] = None
+    xy = centroids_m(plots)
+    assert xy.shape == (3, 2)
+    assert xy[0] == pytest.approx([BASE_E + 50, BASE_N + 50], abs=1e-6)
+    assert xy[1] == pytest.approx([BASE_E + 250, BASE_N + 100], abs=1e-6)
+    assert np.isnan(xy[2]).all()  # no geometry
 
 
 # --- largest share -----------------------------------------------------------------------

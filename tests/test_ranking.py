@@ -27,6 +27,20 @@ def test_lead_industry_share():
     assert np.isnan(share.loc["K3"])  # no output there
 
 
+def test_lead_industry_share_reads_full_width_separators():
+    # "biomed；ic" (full-width semicolon, as typed in Chinese) is two lead industries.
+    firms = pd.DataFrame({
+        "park_id": ["K1", "K1", "K1", "K2"],
+        "industry": ["biomed", "ic", "auto", "ic"],
+        "output_wan": [50.0, 30.0, 20.0, 40.0],
+    })
+    lead = pd.Series({"K1": "biomed；ic", "K2": "auto、ic"})
+    share = lead_industry_share(firms, "park_id", lead)
+    assert share.index.equals(lead.index)
+    assert share.loc["K1"] == pytest.approx(0.8)  # (50 + 30) / 100, not 0.0
+    assert share.loc["K2"] == pytest.approx(1.0)  # 40 / 40
+
+
 @pytest.fixture
 def park_inputs(make_plots):
     plots = make_plots(

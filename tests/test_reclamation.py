@@ -6,6 +6,7 @@ Every number below is worked out by hand in the comments.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import geopandas as gpd
@@ -25,11 +26,13 @@ from analysis.reclamation import (
     reclamation_progress,
     stalled,
     target_period,
+    unique_problems,
 )
 from geoapp.config import AnalysisConfig
 from geoapp.stages import StageResult
 from geoapp.stages import reclamation as stage
 from layers.crs import STORE_CRS, WORK_CRS
+from layers.errors import Problem
 from tests.conftest import squares
 
 AREA = pd.Series({"P1": 15.0, "P2": 60.0, "P3": 15.0, "P4": 15.0}, name="area_mu")
@@ -421,6 +424,29 @@ def test_stage_outputs_and_summary():
     assert head[("reclaimed_mu", "310113")]["achieved"] == 25.0
     assert head[("reclaimed_mu", "310113")]["target"] == 2000.0
     assert any("宝山区" in line for line in s["headline"])
+
+
+def test_stage_takes_plot_areas_from_the_evaluation():
+    layers = stage_layers()
+    # the evaluation's area (a register area, say) is used as it is, not measured again
+    evaluated = pd.DataFrame({"plot_id": ["P1", "P2", "P3", "P4"],
+                              "area_mu": [18.0, 60.0, 15.0, 15.0]})
+    res = stage.run(layers, year=2023, config=AnalysisConfig(as_of=date(2023, 12, 31)),
+                    results={"evaluation": StageResult(tables={"plots": evaluated})})
+    lp = res.outputs["ledger_plots.geojson"].set_index("plot_id")
+    assert lp.loc["P1", "area_mu"] == 18.0
+    assert lp.loc["P1", "reclaimed_mu"] == 18.0  # reclaimed whole: its (register) area
+    json.dumps(res.summary, allow_nan=False)
+
+
+def test_unique_problems_keep_one_per_cell_and_every_rowless_one():
+    found = [Problem("ledger", "a", row=2, column="date"),
+             Problem("ledger", "b", row=2, column="date"),
+             Problem("ledger", "c", row=2, column="stage"),
+             Problem("ledger", "missing columns: date"),
+             Problem("ledger", "missing columns: stage")]
+    assert [p.message for p in unique_problems(found)] == [
+        "a", "c", "missing columns: date", "missing columns: stage"]
 
 
 def test_stage_without_ledger_targets_or_evaluation():

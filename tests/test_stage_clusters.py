@@ -151,6 +151,34 @@ def test_evaluation_figures_win_when_present():
     assert set(table.loc[table["park_id"] == "K1", "industry"]) == {"auto", "biomed"}
 
 
+def test_plots_whose_firms_report_no_figure_have_no_value():
+    layers = layers_fixture()
+    ents = layers["enterprises"]
+    ents = ents[ents["year"] == 2023].copy()
+    # P010's only firm is 规下 and reports no output: NaN (no value), never 0 万元/亩.
+    ents.loc[ents["plot_id"] == "P010", "output_wan"] = np.nan
+    figures = plot_figures(layers["plots"], ents).set_index("plot_id")
+    assert np.isnan(figures.loc["P010", "output_per_mu"])
+    assert np.isnan(figures.loc["P010", "output_wan"])
+    assert figures.loc["P010", "tax_per_mu"] == pytest.approx(
+        ents.loc[ents["plot_id"] == "P010", "tax_wan"].sum() / PLOT_MU
+    )
+    assert np.isnan(figures.loc["P099", "tax_per_mu"])  # no firm at all
+    assert figures.loc["P000", "tax_per_mu"] < 3.0  # the utility is left out
+
+
+def test_evaluation_areas_are_reused_not_measured_again():
+    layers = layers_fixture()
+    ids = layers["plots"]["plot_id"]
+    evaluated = pd.DataFrame({"plot_id": ids, "tax_per_mu": 1.0, "output_per_mu": 2.0,
+                              "area_mu": 20.0})
+    evaluated.loc[evaluated["plot_id"] == "P005", "area_mu"] = np.nan
+    figures = plot_figures(layers["plots"], None, evaluated).set_index("plot_id")
+    assert figures.loc["P001", "area_mu"] == 20.0  # the evaluation's (register) area
+    assert figures.loc["P001", "tax_wan"] == pytest.approx(20.0)
+    assert figures.loc["P005", "area_mu"] == pytest.approx(PLOT_MU)  # measured: none given
+
+
 def test_unknown_config_key_is_an_error():
     bad = AnalysisConfig(sections={"density": {"cell": 100}})
     with pytest.raises(ValueError, match=r"config \[density\]: unknown key\(s\) \['cell'\]"):

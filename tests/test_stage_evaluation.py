@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from geoapp.config import AnalysisConfig
-from geoapp.stages import StageResult, evaluation
+from geoapp.stages import StageResult, evaluation, jsonable
 from layers.crs import STORE_CRS, WORK_CRS
 from tests.conftest import BASE_E, BASE_N, squares
 
@@ -185,6 +185,21 @@ def test_missing_previous_year_gives_nan_growth(layers):
     assert res.summary["districts"]["310113"]["tax_per_mu_growth"] is None
 
 
+def test_plot_growth_year_on_year(result, layers):
+    plots = result.tables["plots"].set_index("plot_id")
+    # P1: Σ tax 99 in 2023 against 90 in 2022 on the same 15 mu → +10 %; output alike.
+    assert plots.loc["P1", "tax_per_mu_growth"] == pytest.approx(0.10, rel=1e-9)
+    assert plots.loc["P1", "output_per_mu_growth"] == pytest.approx(0.10, rel=1e-9)
+    # P2: f3 16.5 + f6 45 (new in 2023, located by its point) against f3's 15 alone.
+    assert plots.loc["P2", "tax_per_mu_growth"] == pytest.approx(61.5 / 15 - 1, rel=1e-9)
+    assert np.isnan(plots.loc["P5", "tax_per_mu_growth"])  # no firm in either year
+    geo = result.outputs["plots.geojson"].set_index("plot_id")
+    assert geo.loc["P1", "tax_per_mu_growth"] == pytest.approx(0.10, rel=1e-9)
+    assert "output_per_mu_growth" in geo
+    first = run(layers, year=2022).tables["plots"]  # no 2021 figures: growth unknown
+    assert first["tax_per_mu_growth"].isna().all()
+
+
 def test_config_sections(layers):
     res = run(layers, evaluation={"preset": "huaian"}, low_efficiency={"rules": ["idle"]})
     assert res.summary["preset"] == "huaian"
@@ -205,3 +220,13 @@ def test_runs_with_only_plots_and_enterprises(layers):
     assert "parks.geojson" not in res.outputs
     assert res.tables["plots"]["park_id"].isna().all()
     assert len(res.outputs["enterprises.csv"]) == 6
+
+
+def test_jsonable_gives_plain_json():
+    value = {1: np.int64(3), "f": np.float32(0.5), "nan": float("nan"), "inf": np.inf,
+             "na": pd.NA, "b": np.bool_(True), "l": [np.float64(1.25), None, (2, "x")]}
+    out = jsonable(value)
+    assert out == {"1": 3, "f": 0.5, "nan": None, "inf": None, "na": None, "b": True,
+                   "l": [1.25, None, [2, "x"]]}
+    assert type(out["1"]) is int and type(out["b"]) is bool and type(out["f"]) is float
+    json.dumps(out, allow_nan=False)

@@ -16,9 +16,14 @@ Tables: ``"hotspots"``, ``"concentration"``, ``"concentration_parks"``,
 
 Per-mu figures come from the evaluation stage when it ran (its ``plots`` table: ``plot_id``,
 ``tax_per_mu``, ``output_per_mu``, optional ``area_mu`` and ``park_id``); otherwise this
-stage computes them itself so it works alone: the year's ``tax_wan`` / ``output_wan`` summed by
-``plot_id`` (utility enterprises left out, as they are unrated) over the plot's area in mu
-measured in EPSG:32651. A plot with no enterprise row that year has no value (NaN).
+stage computes them itself so it works alone, by the same rule
+(:func:`analysis.efficiency.scope_indicators` by ``plot_id``): the year's ``tax_wan`` /
+``output_wan`` summed by plot (utility enterprises left out, as they are unrated) over the
+plot's area in mu (register area, else measured in EPSG:32651). A plot with no enterprise row
+that year, or whose firms report no figure (规下), has no value (NaN), never 0.
+
+Plot centroids and enterprise points are computed once and shared by the hot spots, the grid,
+the density surfaces and the concentration tables.
 
 Config sections (every key optional; unknown keys are an error): ``[density]`` (``cell_m``,
 ``bandwidth_m``, ``weight``, ``truncate``, ``pad_bandwidths``), ``[hotspots]`` (``weights``,
@@ -41,13 +46,15 @@ from analysis.concentration import (
     park_concentration_summary,
     park_industry_concentration,
 )
-from analysis.density import DensitySettings, density_by_industry
+from analysis.density import DensitySettings, density_by_industry, enterprise_points
+from analysis.efficiency import scope_indicators
 from analysis.grid import GridSettings, aggregate_to_grid
 from analysis.hotspots import HotspotSettings, hot_spots
-from analysis.overlay import land_area_mu
+from analysis.overlay import centroids_m
 from geoapp.config import AnalysisConfig
 from geoapp.rasters import geotiff_bytes
-from geoapp.stages import StageResult
+from geoapp.stages import StageResult, jsonable, layer
+from geoapp.stages.evaluation import plot_area_mu
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,15 +108,8 @@ def file_slug(name: str) -> str:
     return slug or "unknown"
 
 
-def _frame(layers: dict[str, Any], name: str) -> pd.DataFrame | None:
-    frame = layers.get(name)
-    if frame is None or len(frame) == 0:
-        return None
-    return frame
-
-
-def _year_rows(enterprises: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
-    if enterprises is None or "year" not in enterprises:
+def _year_rows(enterprises: pd.DataFrame, year: int) -> pd.DataFrame | None:
+    if "year" not in enterprises:
         return None
     rows = enterprises[pd.to_numeric(enterprises["year"], errors="coerce") == year]
     return rows if len(rows) else None
@@ -131,47 +131,53 @@ def plot_figures(
         The year's enterprise rows (used when there is no evaluation).
     evaluation
         The evaluation stage's ``plots`` table, keyed by ``plot_id``; its per-mu figures,
-        ``area_mu`` and ``park_id`` win when present.
+        ``area_mu`` and ``park_id`` win when present (areas are then not measured again).
 
     Returns
     -------
     GeoDataFrame
         ``plots`` (same index) with those columns (and ``park_id`` when the evaluation has
-        it). ``tax_wan`` / ``output_wan`` are per-mu × area, so a grid cell's Σ tax / Σ land
-        reproduces the evaluation's figures.
+        it). Without an evaluation the per-mu figures are
+        :func:`analysis.efficiency.scope_indicators` by ``plot_id`` (Σ / plot area, NaN where
+        no firm reports the amount). ``tax_wan`` / ``output_wan`` are per-mu × area, so a grid
+        cell's Σ tax / Σ land reproduces the evaluation's figures.
     """
     out = plots.copy()
     keys = out["plot_id"].astype("string")
-    area = land_area_mu(out)
     if evaluation is not None and "plot_id" in evaluation:
         ev = evaluation.drop_duplicates("plot_id")
         ev = ev.set_index(ev["plot_id"].astype("string"))
         for column in ("tax_per_mu", "output_per_mu", "park_id"):
             if column in ev:
                 out[column] = ev[column].reindex(keys.to_numpy()).to_numpy()
-        if "area_mu" in ev:
-            given = pd.to_numeric(ev["area_mu"], errors="coerce").reindex(keys.to_numpy())
-            area = pd.Series(given.to_numpy(), index=out.index).fillna(area)
-    out["area_mu"] = area.astype("float64")
+    area = plot_area_mu(out, evaluation)  # measured only where the evaluation gives none
+    out["area_mu"] = area
+    amounts = [a for a in ("tax", "output") if f"{a}_per_mu" not in out]
+    if amounts:
+        figures = pd.DataFrame(index=pd.Index([], name="plot_id"))
+        if enterprises is not None and "plot_id" in enterprises:
+            rated = enterprises
+            if "utility" in rated:
+                rated = rated[pd.to_numeric(rated["utility"], errors="coerce").fillna(0) != 1]
+            rated = rated.assign(plot_id=rated["plot_id"].astype("string"))
+            scope = pd.DataFrame({"plot_id": keys, "area_mu": area})
+            figures = scope_indicators(rated, scope, "plot_id")
+        for amount in amounts:
+            column = f"{amount}_per_mu"
+            values = figures[column] if column in figures else pd.Series(dtype="float64")
+            out[column] = values.reindex(keys.to_numpy()).to_numpy(dtype="float64")
     for amount in ("tax", "output"):
         per_mu = f"{amount}_per_mu"
-        if per_mu not in out:
-            total = pd.Series(np.nan, index=out.index)
-            if enterprises is not None and "plot_id" in enterprises:
-                rated = enterprises
-                if "utility" in rated:
-                    rated = rated[pd.to_numeric(rated["utility"], errors="coerce").fillna(0) != 1]
-                sums = rated.groupby(rated["plot_id"].astype("string"))[f"{amount}_wan"].sum()
-                total = pd.Series(sums.reindex(keys.to_numpy()).to_numpy(), index=out.index)
-            out[per_mu] = total / out["area_mu"].where(out["area_mu"] > 0)
         out[per_mu] = pd.to_numeric(out[per_mu], errors="coerce").astype("float64")
         out[f"{amount}_wan"] = out[per_mu] * out["area_mu"]
     return out
 
 
-def _hotspot_table(plots: gpd.GeoDataFrame, settings: HotspotSettings) -> gpd.GeoDataFrame:
-    tax = hot_spots(plots, plots["tax_per_mu"], settings=settings)
-    output = hot_spots(plots, plots["output_per_mu"], settings=settings)
+def _hotspot_table(
+    plots: gpd.GeoDataFrame, settings: HotspotSettings, xy: np.ndarray
+) -> gpd.GeoDataFrame:
+    tax = hot_spots(plots, plots["tax_per_mu"], settings=settings, xy=xy)
+    output = hot_spots(plots, plots["output_per_mu"], settings=settings, xy=xy)
     keep = ["n_neighbours", "gi_z", "gi_p", "gi_class", "lisa_i", "lisa_z", "lisa_p", "lisa_class"]
     data = {"plot_id": plots["plot_id"], "tax_per_mu": plots["tax_per_mu"]}
     data.update({c: tax[c] for c in keep})
@@ -181,7 +187,7 @@ def _hotspot_table(plots: gpd.GeoDataFrame, settings: HotspotSettings) -> gpd.Ge
 
 
 def _counts(series: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in series.value_counts().sort_index().items()}
+    return jsonable(series.value_counts().sort_index().to_dict())
 
 
 def run(
@@ -217,12 +223,13 @@ def run(
     conc_settings = settings_from(ConcentrationSettings, config, "concentration")
 
     result = StageResult()
-    enterprises = _year_rows(_frame(layers, "enterprises"), year)
-    plots = _frame(layers, "plots")
-    parks = _frame(layers, "parks")
-    districts = _frame(layers, "districts")
+    enterprises = _year_rows(layer(layers, "enterprises"), year)
+    plots, parks, districts = (layer(layers, n) for n in ("plots", "parks", "districts"))
     evaluation = results.get("evaluation")
     eval_plots = evaluation.tables.get("plots") if evaluation is not None else None
+    # Located once: the density surfaces and both concentration tables use the same points.
+    located_by = plots if len(plots) else None
+    points = enterprise_points(enterprises, located_by) if enterprises is not None else None
 
     summary: dict[str, Any] = {
         "year": int(year),
@@ -233,7 +240,9 @@ def run(
     # 1. Density surfaces.
     surfaces = {}
     if enterprises is not None:
-        surfaces = density_by_industry(enterprises, plots, settings=density_settings)
+        surfaces = density_by_industry(
+            enterprises, located_by, settings=density_settings, points=points
+        )
     for name, surface in surfaces.items():
         slug, n = file_slug(name), 2
         while f"density_{slug}.tif" in result.outputs:  # two codes with one slug
@@ -250,13 +259,14 @@ def run(
 
     # 2. Per-mu figures, hot spots and the grid.
     figures = None
-    if plots is not None:
+    if len(plots):
         figures = plot_figures(plots, enterprises, eval_plots)
-        hotspots = _hotspot_table(figures, hotspot_settings)
+        xy = centroids_m(figures)  # once, for both hot-spot runs and the grid
+        hotspots = _hotspot_table(figures, hotspot_settings, xy)
         result.outputs["hotspots.geojson"] = hotspots
         result.tables["hotspots"] = hotspots
         grid = aggregate_to_grid(
-            figures, amounts=("tax_wan", "output_wan"), land_mu=figures["area_mu"],
+            figures, amounts=("tax_wan", "output_wan"), land_mu=figures["area_mu"], xy=xy,
             settings=grid_settings,
         )
         result.outputs["grid.geojson"] = grid
@@ -276,14 +286,15 @@ def run(
         }
 
     # 3. Concentration of parks.
-    if parks is not None and enterprises is not None:
-        park_plots = figures if figures is not None and "park_id" in figures else plots
+    if len(parks) and enterprises is not None:
+        park_plots = figures if figures is not None and "park_id" in figures else located_by
         table = park_industry_concentration(
             enterprises, parks, plots=park_plots, districts=districts,
-            measure=conc_settings.measure, top_n=conc_settings.top_n,
+            measure=conc_settings.measure, top_n=conc_settings.top_n, points=points,
         )
         parks_summary = park_concentration_summary(table)
-        outside = lead_industry_outside_parks(enterprises, parks, plots=park_plots)
+        outside = lead_industry_outside_parks(enterprises, parks, plots=park_plots,
+                                              points=points)
         result.outputs["concentration.csv"] = table
         result.outputs["lead_industry_outside_parks.csv"] = outside
         result.tables["concentration"] = table
@@ -295,5 +306,5 @@ def run(
             "parks_leads_in_top": int(parks_summary["leads_in_top"].sum()),
             "lead_industry_enterprises_outside": len(outside),
         }
-    result.summary = summary
+    result.summary = jsonable(summary)
     return result

@@ -35,19 +35,16 @@ Configuration (``geoapp.toml``), every key optional::
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from analysis import efficiency, grading, low_efficiency, overlay, ranking
 from geoapp.config import AnalysisConfig
-from geoapp.stages import StageResult
+from geoapp.stages import StageResult, jsonable, layer, polygons
 from layers.crs import STORE_CRS, WORK_CRS
 from layers.schema import PROJECT_STAGES
-from layers.units import M2_PER_MU
 
 _EVALUATION_KEYS = {
     "preset", "cutoffs", "min_years_in_production", "group_by", "weights", "benchmarks",
@@ -62,7 +59,8 @@ _LOW_EFFICIENCY_KEYS = {
 PLOT_COLUMNS = [
     "plot_id", "park_id", "zone_type", "town_code", "district_code", "land_use", "status",
     "area_mu", "geom_area_mu", "n_enterprises", "n_projects", "output_wan", "tax_wan",
-    "value_added_wan", "tax_per_mu", "output_per_mu", "value_added_per_mu", "plot_ratio",
+    "value_added_wan", "tax_per_mu", "output_per_mu", "value_added_per_mu",
+    "tax_per_mu_growth", "output_per_mu_growth", "plot_ratio",
     "score", "grade", "low_efficiency", "reasons", "reasons_zh",
 ]
 """Columns of ``plots.geojson`` (plus geometry), in order."""
@@ -157,24 +155,6 @@ def low_efficiency_settings(
     return low_efficiency.LowEfficiencyThresholds(**kwargs), rules
 
 
-def _frame(layers: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
-    frame = layers.get(name)
-    return frame if frame is not None else pd.DataFrame()
-
-
-def _polygons(layers: dict[str, pd.DataFrame], name: str, key: str) -> gpd.GeoDataFrame | None:
-    frame = layers.get(name)
-    if (
-        not isinstance(frame, gpd.GeoDataFrame)
-        or len(frame) == 0
-        or key not in frame
-        or frame.geometry.name not in frame
-        or not frame.geometry.notna().any()
-    ):
-        return None
-    return frame
-
-
 def derive_plots(layers: dict[str, pd.DataFrame], *, crs: str = WORK_CRS) -> gpd.GeoDataFrame:
     """
     Derive each plot's areas and overlays.
@@ -190,40 +170,71 @@ def derive_plots(layers: dict[str, pd.DataFrame], *, crs: str = WORK_CRS) -> gpd
         columns=[c for c in ("park_id", "zone_type", "town_code", "district_code") if c in plots]
     )
     work = plots.to_crs(crs) if len(plots) else plots
-    plots["geom_area_mu"] = overlay.land_area_mu(work, crs=crs)
-    plots["area_mu"] = overlay.register_or_measured_mu(work, crs=crs)
-    register_mu = (
-        pd.to_numeric(plots["register_area_m2"], errors="coerce") / M2_PER_MU
-        if "register_area_m2" in plots else pd.Series(np.nan, index=plots.index)
-    )
+    measured = overlay.land_area_mu(work, crs=crs)
+    plots["geom_area_mu"] = measured
+    plots["area_mu"] = overlay.register_or_measured_mu(work, crs=crs, measured=measured)
+    register_mu = overlay.register_mu(plots)
     plots["area_diff_share"] = efficiency.ratio(
-        plots["geom_area_mu"] - register_mu, register_mu, name="area_diff_share"
+        measured - register_mu, register_mu, name="area_diff_share"
     )
-    for layer, src, dst in (
+    for name, src, dst in (
         ("parks", "park_id", "park_id"),
         ("zones", "zone_type", "zone_type"),
         ("towns", "code", "town_code"),
         ("districts", "code", "district_code"),
     ):
-        polygons = _polygons(layers, layer, src)
-        if polygons is None:
+        shapes = polygons(layers, name, src)
+        if shapes is None:
             plots[dst] = pd.Series(pd.NA, index=plots.index, dtype="string")
             continue
-        polygons = polygons.to_crs(crs)
-        plots[dst] = overlay.assign_largest_share(work, polygons, src, crs=crs).astype("string")
+        shapes = shapes.to_crs(crs)
+        plots[dst] = overlay.assign_largest_share(work, shapes, src, crs=crs).astype("string")
     district = plots["district_code"]
-    towns = _frame(layers, "towns")
+    towns = layer(layers, "towns")
     if len(towns) and "district_code" in towns:
         t = towns.drop_duplicates("code")
         by_town = pd.Series(t["district_code"].astype(str).to_numpy(), index=t["code"].astype(str))
         district = district.fillna(plots["town_code"].map(by_town).astype("string"))
-    parks = _frame(layers, "parks")
+    parks = layer(layers, "parks")
     if len(parks) and "district_code" in parks:
         park_district = parks.drop_duplicates("park_id").set_index("park_id")["district_code"]
         park_district.index = park_district.index.astype(str)
         district = district.fillna(plots["park_id"].map(park_district.astype(str)).astype("string"))
     plots["district_code"] = district.astype("string")
     return plots
+
+
+def plot_area_mu(plots: gpd.GeoDataFrame, evaluated: pd.DataFrame | None) -> pd.Series:
+    """
+    Each plot's ``area_mu`` as :func:`derive_plots` measured it, without measuring it again.
+
+    Later stages pass the evaluation's ``plots`` table (``results["evaluation"]``); plots it
+    does not cover (or every plot, when it did not run) are measured here by the same rule,
+    :func:`analysis.overlay.register_or_measured_mu`.
+
+    Parameters
+    ----------
+    plots
+        The plots layer.
+    evaluated
+        The evaluation stage's ``plots`` table (``plot_id``, ``area_mu``), or None.
+
+    Returns
+    -------
+    Series
+        ``area_mu`` in 亩, indexed like ``plots``.
+    """
+    area = pd.Series(float("nan"), index=plots.index, dtype="float64", name="area_mu")
+    if evaluated is not None and {"plot_id", "area_mu"} <= set(evaluated.columns):
+        known = evaluated.drop_duplicates("plot_id")
+        known = pd.Series(pd.to_numeric(known["area_mu"], errors="coerce").to_numpy(),
+                          index=known["plot_id"].astype("string").to_numpy())
+        ids = plots["plot_id"].astype("string").to_numpy()
+        area[:] = known.reindex(ids).to_numpy(dtype="float64")
+    todo = area.isna().to_numpy()
+    if todo.any():
+        area[todo] = overlay.register_or_measured_mu(plots[todo]).to_numpy()
+    return area
 
 
 _PLOT_KEYS = ["park_id", "town_code", "district_code", "zone_type"]
@@ -275,7 +286,7 @@ def locate_projects(layers: dict[str, pd.DataFrame], plots: gpd.GeoDataFrame) ->
         plot_id = plot_id.fillna(found)
     out["plot_id"] = plot_id
     keys = plots.set_index("plot_id")[_PLOT_KEYS].reindex(plot_id.to_numpy())
-    for col, layer, src in (
+    for col, name, src in (
         ("park_id", "parks", "park_id"),
         ("town_code", "towns", "code"),
         ("district_code", "districts", "code"),
@@ -285,9 +296,9 @@ def locate_projects(layers: dict[str, pd.DataFrame], plots: gpd.GeoDataFrame) ->
         else:
             value = pd.Series(pd.NA, index=out.index, dtype="string")
         value = value.fillna(pd.Series(keys[col].to_numpy(), index=out.index).astype("string"))
-        polygons = _polygons(layers, layer, src)
-        if geo is not None and polygons is not None and value.isna().any():
-            found = overlay.locate_points(geo[value.isna()], polygons, src).astype("string")
+        shapes = polygons(layers, name, src)
+        if geo is not None and shapes is not None and value.isna().any():
+            found = overlay.locate_points(geo[value.isna()], shapes, src).astype("string")
             value = value.fillna(found)
         out[col] = value
     out["zone_type"] = pd.Series(keys["zone_type"].to_numpy(), index=out.index).astype("string")
@@ -304,8 +315,17 @@ def _plot_table(
     thresholds: low_efficiency.LowEfficiencyThresholds,
     rules: tuple[low_efficiency.Rule, ...],
 ) -> gpd.GeoDataFrame:
-    """Join each plot's sums, per-mu indicators, score, grade and low-efficiency reasons."""
+    """
+    Join each plot's sums, per-mu indicators, growth, score, grade and low-efficiency reasons.
+
+    ``tax_per_mu_growth`` and ``output_per_mu_growth`` compare ``year`` with ``year - 1`` on
+    the same plot (Σ / plot area each year, as for a park): a fraction, NaN where last year
+    has no figure (or a zero one).
+    """
     ind = efficiency.scope_indicators(firms, plots, "plot_id", year=year, projects=projects)
+    previous = efficiency.scope_indicators(firms, plots, "plot_id", year=year - 1)
+    for indicator in ("tax_per_mu", "output_per_mu"):
+        ind[f"{indicator}_growth"] = efficiency.growth(ind[indicator], previous[indicator])
     # The plot's own floor area stays; the indicator's copy (Σ over known) is the same number.
     ind = ind.drop(columns=["n_plots", "land_mu", "floor_area_m2"])
     table = plots.join(ind, on="plot_id")
@@ -317,21 +337,6 @@ def _plot_table(
         table["years_since_supply"] = year - pd.to_numeric(table["supply_year"], errors="coerce")
     flags = low_efficiency.low_efficiency_list(table, thresholds=thresholds, rules=rules)
     return table.join(flags)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        return None if math.isnan(v) or math.isinf(v) else v
-    if value is pd.NA or value is None:
-        return None
-    return value
 
 
 def _card(
@@ -391,7 +396,7 @@ def run(
     thresholds, rules = low_efficiency_settings(config.section("low_efficiency"))
 
     plots = derive_plots(layers)
-    enterprises = _frame(layers, "enterprises")
+    enterprises = layer(layers, "enterprises")
     if len(enterprises) == 0:
         enterprises = pd.DataFrame(
             columns=["ent_id", "name", "plot_id", "industry", "year", "scale", "output_wan",
@@ -400,7 +405,7 @@ def run(
     enterprises = enterprises.reset_index(drop=True)
     firms = locate_firms(enterprises, plots)
     projects = locate_projects(layers, plots)
-    targets = _frame(layers, "targets")
+    targets = layer(layers, "targets")
 
     current = firms[firms["year"] == year]
     indicators = efficiency.enterprise_indicators(current, current["land_mu"])
@@ -426,10 +431,10 @@ def run(
         if "lead_industries" in parks:
             lead = parks.drop_duplicates("park_id").set_index("park_id")["lead_industries"]
     park_card = _card("park_id", "park", park_ids, lead=lead, **common)
-    towns = _frame(layers, "towns")
+    towns = layer(layers, "towns")
     town_ids = pd.Index(towns["code"].astype("string").unique()) if len(towns) else None
     town_card = _card("town_code", "town", town_ids, **common)
-    districts = _frame(layers, "districts")
+    districts = layer(layers, "districts")
     district_ids = (
         pd.Index(districts["code"].astype("string").unique()) if len(districts) else None
     )
@@ -443,7 +448,7 @@ def run(
             out.insert(1, "name", out[key].astype(str).map(names).to_numpy())
         return out
 
-    park_ranking = named(park_card, _frame(layers, "parks"), "park_id", "park_id")
+    park_ranking = named(park_card, layer(layers, "parks"), "park_id", "park_id")
     town_ranking = named(town_card, towns, "code", "town_code")
     district_ranking = named(district_card, districts, "code", "district_code")
 
@@ -540,4 +545,4 @@ def _summary(
             for s in PROJECT_STAGES
         },
     }
-    return _jsonable(summary)
+    return jsonable(summary)

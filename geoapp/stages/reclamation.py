@@ -18,7 +18,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from analysis.overlay import assign_largest_share, locate_points, register_or_measured_mu
+from analysis.efficiency import ratio
+from analysis.overlay import assign_largest_share, locate_points
 from analysis.projects import (
     aggregate_intensity,
     investment_intensity,
@@ -39,7 +40,8 @@ from analysis.reclamation import (
 from geoapp.charts import burnup_png
 from geoapp.config import AnalysisConfig
 from geoapp.ledger import STAGE_LABELS_ZH
-from geoapp.stages import StageResult
+from geoapp.stages import StageResult, jsonable, layer, polygons
+from geoapp.stages.evaluation import plot_area_mu
 from layers.crs import STORE_CRS
 from layers.schema import LEDGER_STAGES, RECLAMATION_MODES
 
@@ -82,16 +84,6 @@ def as_of_date(config: AnalysisConfig, year: int, *, today: date | None = None) 
     return min(today or date.today(), date(int(year), 12, 31))
 
 
-def _table(layers: dict, name: str) -> pd.DataFrame:
-    frame = layers.get(name)
-    return frame if frame is not None else pd.DataFrame()
-
-
-def _polygons(frame: pd.DataFrame) -> bool:
-    return (isinstance(frame, gpd.GeoDataFrame) and len(frame) > 0
-            and frame.geometry.notna().any())
-
-
 def plot_scopes(
     plots: gpd.GeoDataFrame, layers: dict, results: dict
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -114,21 +106,21 @@ def plot_scopes(
     evaluated = None
     if "evaluation" in results:
         evaluated = results["evaluation"].tables.get("plots")
-    polygons = {"district_code": ("districts", "code"), "town_code": ("towns", "code"),
-                "park_id": ("parks", "park_id")}
-    for column, (layer, key) in polygons.items():
+    sources = {"district_code": ("districts", "code"), "town_code": ("towns", "code"),
+               "park_id": ("parks", "park_id")}
+    for column, (name, key) in sources.items():
         source = None
         if evaluated is not None and column in evaluated.columns and "plot_id" in evaluated:
             source = evaluated.set_index(evaluated["plot_id"].astype(str))[column]
             source = source[~source.index.duplicated()]
         elif column in plots.columns:
             source = pd.Series(plots[column].to_numpy(), index=scopes.index)
-        elif _polygons(_table(layers, layer)) and len(plots):
-            assigned = assign_largest_share(plots, _table(layers, layer), key)
+        elif (shapes := polygons(layers, name, key)) is not None and len(plots):
+            assigned = assign_largest_share(plots, shapes, key)
             source = pd.Series(assigned.to_numpy(), index=scopes.index)
-            notes.append(f"{column} assigned by largest share of area in {layer}")
+            notes.append(f"{column} assigned by largest share of area in {name}")
         else:
-            notes.append(f"no {layer} geometry: {column} unknown, {layer} targets count nothing")
+            notes.append(f"no {name} geometry: {column} unknown, {name} targets count nothing")
             continue
         scopes[column] = source.reindex(scopes.index).astype("string")
     return scopes, notes
@@ -136,9 +128,9 @@ def plot_scopes(
 
 def _names(layers: dict) -> dict[tuple[str, str], str]:
     names = {}
-    for scope_type, layer, key in (("district", "districts", "code"), ("town", "towns", "code"),
-                                   ("park", "parks", "park_id")):
-        frame = _table(layers, layer)
+    for scope_type, name, key in (("district", "districts", "code"), ("town", "towns", "code"),
+                                  ("park", "parks", "park_id")):
+        frame = layer(layers, name)
         if key in frame.columns and "name" in frame.columns:
             for k, n in zip(frame[key].astype(str), frame["name"], strict=True):
                 names[(scope_type, k)] = "" if pd.isna(n) else str(n)
@@ -186,8 +178,10 @@ def _ledger_plots(plots, states, scopes, area, *, as_of, settings, low_ids) -> g
 
 
 def _projects(layers, plots, states, scopes, area) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    projects = _table(layers, "projects")
-    parks = _table(layers, "parks")
+    projects = layer(layers, "projects")
+    parks = layer(layers, "parks")
+    park_shapes = polygons(layers, "parks", "park_id")
+    district_shapes = polygons(layers, "districts", "code")
     if len(projects) == 0:
         empty = gpd.GeoDataFrame(projects.copy()) if isinstance(projects, gpd.GeoDataFrame) \
             else gpd.GeoDataFrame(projects.copy(), geometry=[], crs=STORE_CRS)
@@ -198,8 +192,9 @@ def _projects(layers, plots, states, scopes, area) -> tuple[gpd.GeoDataFrame, pd
     # park: as given, else the park the project lies in
     given = out["park_id"] if "park_id" in out.columns else pd.Series(pd.NA, index=out.index)
     given = given.astype("string")
-    located = (locate_points(out.geometry, parks, "park_id").astype("string")
-               if _polygons(parks) else pd.Series(pd.NA, index=out.index, dtype="string"))
+    located = (locate_points(out.geometry, park_shapes, "park_id").astype("string")
+               if park_shapes is not None
+               else pd.Series(pd.NA, index=out.index, dtype="string"))
     out["park_located"] = given.isna() & located.notna()
     out["park_id"] = given.fillna(located)
     # district: the park's, else the plot's, else the district the project lies in
@@ -209,9 +204,8 @@ def _projects(layers, plots, states, scopes, area) -> tuple[gpd.GeoDataFrame, pd
     if "plot_id" in out.columns and "district_code" in scopes.columns:
         by_plot = out["plot_id"].astype("string").map(scopes["district_code"].to_dict())
         district = district.fillna(by_plot.astype("string"))
-    districts = _table(layers, "districts")
-    if district.isna().any() and _polygons(districts):
-        district = district.fillna(locate_points(out.geometry, districts, "code")
+    if district.isna().any() and district_shapes is not None:
+        district = district.fillna(locate_points(out.geometry, district_shapes, "code")
                                    .astype("string"))
     out["district_code"] = district
     land = project_land_mu(out, plot_area_mu=area)
@@ -226,12 +220,11 @@ def _projects(layers, plots, states, scopes, area) -> tuple[gpd.GeoDataFrame, pd
     out["district_investment_intensity"] = out["district_code"].map(
         lambda d: dist_int.get(d, float("nan")) if isinstance(d, str) else float("nan")
     ).astype("float64")
-    out["intensity_vs_park"] = (out["investment_intensity"]
-                                / out["park_investment_intensity"].where(
-                                    out["park_investment_intensity"] > 0))
-    out["intensity_vs_district"] = (out["investment_intensity"]
-                                    / out["district_investment_intensity"].where(
-                                        out["district_investment_intensity"] > 0))
+    out["intensity_vs_park"] = ratio(out["investment_intensity"],
+                                     out["park_investment_intensity"], name="intensity_vs_park")
+    out["intensity_vs_district"] = ratio(out["investment_intensity"],
+                                         out["district_investment_intensity"],
+                                         name="intensity_vs_district")
     reclaimed_ids = states.index[states["stage"].map(LEDGER_STAGES.index) >= RECLAIMED_RANK]
     reclaimed = plots[plots["plot_id"].astype(str).isin(reclaimed_ids)][["plot_id", "geometry"]]
     link = on_reclaimed_land(out, reclaimed)
@@ -271,10 +264,6 @@ def _charts(targets, states, scopes, names, as_of) -> dict[str, bytes]:
     return charts
 
 
-def _round(value, digits=2):
-    return None if value is None or pd.isna(value) else round(float(value), digits)
-
-
 def run(
     layers: dict[str, pd.DataFrame],
     *,
@@ -306,18 +295,21 @@ def run(
     """
     settings = ReclamationSettings.from_section(config.section("reclamation"))
     as_of = as_of_date(config, year)
-    plots = _table(layers, "plots")
+    plots = layer(layers, "plots")
     if not isinstance(plots, gpd.GeoDataFrame):
         plots = gpd.GeoDataFrame(plots, geometry=[], crs=STORE_CRS)
-    ledger = _table(layers, "ledger")
-    targets = _table(layers, "targets")
+    ledger = layer(layers, "ledger")
+    targets = layer(layers, "targets")
     if len(targets) == 0:
         targets = pd.DataFrame(columns=["scope_type", "scope_id", "year", "metric", "value"])
 
     # a plot reclaimed whole counts its register area (宗地面积), else its drawn area
+    # (as the evaluation measured it when it ran: not measured twice)
     area = pd.Series(dtype="float64")
     if len(plots):
-        area = register_or_measured_mu(plots).set_axis(
+        evaluation = results.get("evaluation")
+        evaluated = evaluation.tables.get("plots") if evaluation is not None else None
+        area = plot_area_mu(plots, evaluated).set_axis(
             pd.Index(plots["plot_id"].astype(str), name="plot_id"))
     scopes, notes = plot_scopes(plots, layers, results)
     states = plot_states(ledger, as_of=as_of, area_mu=area)
@@ -349,13 +341,10 @@ def run(
         "ledger_plots_not_in_plots_layer": int((~ledger_plots["in_plots_layer"]).sum())
         if len(ledger_plots) else 0,
         "progress": [
-            {"scope_type": r["scope_type"], "scope_id": r["scope_id"],
-             "scope_name": r["scope_name"], "year": int(r["year"]), "metric": r["metric"],
-             "since_year": None if pd.isna(r["since_year"]) else int(r["since_year"]),
-             "target": _round(r["target"]), "achieved": _round(r["achieved"]),
-             "pct": _round(r["pct"], 4), "expected_by_date": _round(r["expected_by_date"]),
-             "forecast": _round(r["forecast"])}
-            for r in progress.to_dict("records")
+            {k: r[k] for k in ("scope_type", "scope_id", "scope_name", "year", "metric",
+                               "since_year", "target", "achieved", "pct", "expected_by_date",
+                               "forecast")}
+            for r in outputs["reclamation_progress.csv"].to_dict("records")
         ],
         "headline": [_headline(r) for r in progress.to_dict("records")],
         "projects": len(projects),
@@ -381,7 +370,7 @@ def run(
         summary["low_efficiency_plots"] = len(low_table)
         summary["low_efficiency_not_in_ledger"] = len(missing)
     outputs.update(_charts(targets, states, scopes, names, as_of))
-    return StageResult(outputs=outputs, summary=summary, tables=tables)
+    return StageResult(outputs=outputs, summary=jsonable(summary), tables=tables)
 
 
 def _rounded(progress: pd.DataFrame) -> pd.DataFrame:

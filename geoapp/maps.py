@@ -395,17 +395,23 @@ def low_efficiency_layer(data: ad.AppData, positions: np.ndarray, *, zoom: int,
                        name="low_efficiency")
 
 
-def ledger_layer(data: ad.AppData, positions: np.ndarray, *, zoom: int,
-                 shift: str | None = None, lang: str = "zh") -> FastGeoJson | None:
-    """Outline the plots on the reclamation ledger by their current stage."""
+def _ledger_plots(data: ad.AppData, positions: np.ndarray, lang: str):
+    """The ledger plots among ``positions`` and their feature properties (stage colour, tip)."""
     p = data.plots.iloc[positions]
     p = p[p["ledger_stage"].notna().to_numpy(dtype=bool)]
-    if p.empty:
-        return None
     stages = list(ad.LEDGER_COLORS)
     props = [{"k": "plot", "id": pid, "c": stages.index(s) if s in stages else -1,
               "t": f"{pid} · {ad.tr(s, lang)}"}
              for pid, s in zip(p["plot_id"].astype(str), p["ledger_stage"].tolist(), strict=True)]
+    return p, props
+
+
+def ledger_layer(data: ad.AppData, positions: np.ndarray, *, zoom: int,
+                 shift: str | None = None, lang: str = "zh") -> FastGeoJson | None:
+    """Outline the plots on the reclamation ledger by their current stage."""
+    p, props = _ledger_plots(data, positions, lang)
+    if p.empty:
+        return None
     text = feature_collection(p.geometry.array, props, precision=precision_for(max(zoom, 14)),
                               shift=shift)
     return FastGeoJson(text, palette=tuple(ad.LEDGER_COLORS.values()), color_by="stroke",
@@ -415,14 +421,9 @@ def ledger_layer(data: ad.AppData, positions: np.ndarray, *, zoom: int,
 def ledger_points_layer(data: ad.AppData, positions: np.ndarray, *, shift: str | None = None,
                         lang: str = "zh") -> FastGeoJson | None:
     """Zoomed out: ledger plots as small dots coloured by stage."""
-    p = data.plots.iloc[positions]
-    p = p[p["ledger_stage"].notna().to_numpy(dtype=bool)]
+    p, props = _ledger_plots(data, positions, lang)
     if p.empty:
         return None
-    stages = list(ad.LEDGER_COLORS)
-    props = [{"k": "plot", "id": pid, "c": stages.index(s) if s in stages else -1,
-              "t": f"{pid} · {ad.tr(s, lang)}"}
-             for pid, s in zip(p["plot_id"].astype(str), p["ledger_stage"].tolist(), strict=True)]
     pts = shapely.points(p["lon"].to_numpy(), p["lat"].to_numpy())
     text = feature_collection(pts, props, precision=5, shift=shift)
     return FastGeoJson(text, palette=tuple(ad.LEDGER_COLORS.values()), radius=3,

@@ -6,11 +6,7 @@ the test measures the workspace, not interpreter start-up.
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,10 +17,10 @@ import pytest
 from geoapp.ledger import import_events, record_event
 from geoapp.workspace import Workspace
 from tests.conftest import squares
+from tests.killing import POLL_S, child, kill_while_writing
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 TODAY = "2024-03-01"
 
 RECORD_LOOP = """
@@ -42,12 +38,6 @@ for i in range(n):
     if i == 49:
         Path(f"{go}.fifty.{who}").touch()
 """
-
-
-def child(*args) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", *args], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def make_ws(path: Path) -> Path:
@@ -105,35 +95,6 @@ def test_two_processes_recording_at_once_lose_nothing(ws, tmp_path):
         mine = [x for x in notes if x.startswith(f"{who} ")]
         assert mine == [f"{who} {i}" for i in range(n)]  # every event, in its own order
     assert set(ledger["stage"]) == {"identified"} and set(ledger["date"]) == {"2023-01-01"}
-
-
-POLL_S = (1e-3, 2e-4, 0.0, 0.0, 0.0)
-"""Pause between looks at the journal, one per try: each try looks more often."""
-
-
-def kill_while_writing(proc: subprocess.Popen, ws: Path, *, started: Path | None = None,
-                       poll_s: float = 0.0) -> bool:
-    """SIGKILL ``proc`` as soon as SQLite's rollback journal shows a write in progress.
-
-    Returns whether the kill landed mid-write: the child died of the SIGKILL *and* left its
-    journal behind (a transaction that commits deletes its journal, so a journal still there
-    after the child is gone is a write cut short). False when the write committed between
-    the look and the kill, or the child finished first (it must then have succeeded).
-    """
-    journal = Path(f"{ws}-journal")
-    while started is not None and not started.exists() and proc.poll() is None:
-        time.sleep(0.001)
-    sent = False
-    while proc.poll() is None:
-        if journal.exists():
-            os.kill(proc.pid, signal.SIGKILL)
-            sent = True
-            break
-        if poll_s:
-            time.sleep(poll_s)
-    _, err = proc.communicate()  # reap the child and close its pipes
-    assert sent or proc.returncode == 0, err.decode()
-    return sent and proc.returncode == -signal.SIGKILL and journal.exists()
 
 
 def test_killed_import_leaves_all_or_nothing(tmp_path):

@@ -1,11 +1,7 @@
 """The GeoPackage workspace: round trips, one transaction per write, survival of a killed import."""
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -19,6 +15,7 @@ from layers.crs import WORK_CRS
 from layers.errors import LayerError, WorkspaceError
 from layers.units import M2_PER_MU
 from tests.conftest import squares
+from tests.killing import POLL_S, child, hot_journal, journal, kill_when
 
 
 def plots(n=3, size=100.0):
@@ -93,42 +90,73 @@ KILLER = r"""
 import sys, geopandas as gpd
 from shapely.geometry import box
 from geoapp.workspace import Workspace
-n = int(sys.argv[2])
+n, times = int(sys.argv[2]), int(sys.argv[3])
 geoms = [box(121.3 + (i % 1000) * 1e-4, 31.3 + (i // 1000) * 1e-4,
              121.3 + (i % 1000) * 1e-4 + 5e-5, 31.3 + (i // 1000) * 1e-4 + 5e-5) for i in range(n)]
 big = gpd.GeoDataFrame({"plot_id": [f"K{i}" for i in range(n)], "land_use": "M1",
                         "status": "in_use"}, geometry=geoms, crs=4326)
-print("ready", flush=True)
-for _ in range(1000):
+for i in range(times):
     Workspace(sys.argv[1]).write_layers({"plots": big})
+    print("wrote", i, flush=True)
 """
+
+BIG = 60_000
+
+
+def assert_old_or_new(ws: Workspace) -> int:
+    """The workspace reads, passes SQLite's integrity check and holds one whole plots layer."""
+    n = len(ws.read("plots"))  # the product's own read first: it must roll back a hot journal
+    con = sqlite3.connect(ws.path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    assert n in (3, BIG)  # the old layer or the new one, never a part
+    assert len(ws.read("districts")) == 2  # the layer nobody wrote is untouched
+    return n
 
 
 @pytest.mark.slow
-def test_killed_import_leaves_the_previous_state_readable_and_whole(tmp_path):
+def test_a_writer_killed_while_staging_leaves_the_previous_state(tmp_path):
     ws = Workspace(tmp_path / "w.gpkg")
     ws.write_layers({"plots": plots(3), "districts": load_districts()})
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    outcomes, mid_write = set(), 0
-    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 1.8):
-        proc = subprocess.Popen([sys.executable, "-c", KILLER, str(ws.path), "60000"],
-                                stdout=subprocess.PIPE, env=env)
-        assert proc.stdout.readline().strip() == b"ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()
-        # evidence the kill landed mid-write: a scratch layer being staged, or a hot journal
-        leftovers = list(tmp_path.glob(".w.gpkg.*")) + list(tmp_path.glob("w.gpkg-journal"))
-        mid_write += bool(leftovers)
-        con = sqlite3.connect(ws.path)
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        con.close()
-        n = len(ws.read("plots"))
-        assert n in (3, 60000)  # the old layer or the new one, never a part
-        assert len(ws.read("districts")) == 2
-        outcomes.add(n)
-    assert mid_write >= 3  # most kills hit a writer in the middle of a write
-    assert 60000 in outcomes  # and writes between the kills did land whole
-    Workspace(ws.path).write_layers({"plots": plots(2)})  # the next writer cleans up
+
+    def staging() -> list[Path]:
+        return list(tmp_path.glob(".w.gpkg.*.stage.gpkg"))
+
+    assert kill_when(child(KILLER, str(ws.path), str(BIG), "1"), lambda: bool(staging()))
+    assert staging()  # killed with a half-written scratch layer on disk
+    assert assert_old_or_new(ws) == 3
+    ws.write_layers({"plots": plots(2)})  # the next writer works and removes the orphan
     assert not list(tmp_path.glob(".w.gpkg.*"))
+    assert len(ws.read("plots")) == 2
+
+
+@pytest.mark.slow
+def test_a_writer_killed_inside_the_swap_transaction_is_rolled_back(tmp_path):
+    for attempt, poll_s in enumerate(POLL_S):  # a fresh workspace each try
+        ws = Workspace(tmp_path / f"w{attempt}.gpkg")
+        ws.write_layers({"plots": plots(3), "districts": load_districts()})
+        size0 = ws.path.stat().st_size
+
+        def changing_the_file(path=ws.path, size0=size0) -> bool:
+            # a hot journal and new pages already in the database file: only a rollback
+            # can give the old state back now
+            return hot_journal(path) and path.stat().st_size > size0
+
+        killed = kill_when(child(KILLER, str(ws.path), str(BIG), "1"), changing_the_file,
+                           poll_s=poll_s)
+        if killed and changing_the_file():  # still so once the child is gone: cut short
+            break
+    else:
+        pytest.fail(f"the SIGKILL never landed inside the transaction in {len(POLL_S)} tries")
+    assert assert_old_or_new(ws) == 3  # the first read rolled the half-swap back
+    assert not journal(ws.path).exists()
+
+
+@pytest.mark.slow
+def test_a_write_that_landed_survives_a_kill_during_the_next(tmp_path):
+    ws = Workspace(tmp_path / "w.gpkg")
+    ws.write_layers({"plots": plots(3), "districts": load_districts()})
+    proc = child(KILLER, str(ws.path), str(BIG), "1000")
+    assert proc.stdout.readline().split()[0] == b"wrote"  # the first write committed
+    assert kill_when(proc, lambda: hot_journal(ws.path))  # kill in the second one's swap
+    assert assert_old_or_new(ws) == BIG

@@ -18,6 +18,7 @@ BENCHMARKS = [
     ("geoapp analyze at demo size and 50k plots (issue 3)", ["bench_analyze.py"]),
     ("density and hot spots at 250k enterprises / 50k plots (issue 5)", ["bench_clusters.py"]),
     ("map app payload and rerun at 50k plots (issue 6)", ["bench_app.py"]),
+    ("XLSX report of geoapp analyze at 50k plots", ["bench_report.py"]),
 ]
 
 

@@ -61,9 +61,10 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+import xlsxwriter
 from pyproj import CRS
 
-from geoapp import geojson, labels
+from geoapp import geojson, labels, xlsx
 from geoapp.geojson import COORDS, GCJ02_NOTE, check_coords
 from layers.crs import STORE_CRS, shift_from_wgs84
 from layers.schema import SCHEMAS
@@ -613,42 +614,35 @@ def _export_csv(frame, path, *, coords, crs_out, disclosure, layer, **_):
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
-
 def _sheet_name(text: str) -> str:
-    return _SHEET_BAD.sub("_", str(text))[:31] or "数据"
+    return _SHEET_BAD.sub("_", str(text))[:31].strip("'") or "数据"
 
 
 def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
 
 
-def _write_sheet(writer: pd.ExcelWriter, name: str, table: pd.DataFrame,
+def _write_sheet(book: xlsxwriter.Workbook, name: str, table: pd.DataFrame,
                  layer: str | None, *, translate: bool = False) -> None:
     """One sheet with Chinese headers (units in brackets) and percent-formatted fractions."""
-    table = table.copy()
-    if translate:
-        for col in table.columns:
-            table[col] = labels.translate_values(str(col), table[col])
-    heads = labels.headers([str(c) for c in table.columns], layer)
-    fractions = [i for i, c in enumerate(table.columns) if labels.label(str(c), layer).fraction]
-    table.columns = [heads[str(c)] for c in table.columns]
-    table.to_excel(writer, sheet_name=name, index=False)
-    ws = writer.sheets[name]
-    ws.freeze_panes = "A2"
-    for i, head in enumerate(table.columns):
-        letter = ws.cell(row=1, column=i + 1).column_letter
-        ws.column_dimensions[letter].width = min(max(_width(head) + 2, 10), 40)
-    for i in fractions:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
-            cell.number_format = "0.0%"
+    names = [str(c) for c in table.columns]
+    heads = labels.headers(names, layer)
+    columns = []
+    for i, col in enumerate(names):
+        series = table.iloc[:, i]
+        if translate:
+            series = labels.translate_values(col, series)
+        columns.append(xlsx.cell_values(series))
+    fractions = [i for i, c in enumerate(names) if labels.label(c, layer).fraction]
+    xlsx.write_sheet(book, name, [heads[c] for c in names], columns,
+                widths=[min(max(_width(heads[c]) + 2, 10), 40) for c in names],
+                fractions=fractions)
 
 
-def _about_sheet(writer: pd.ExcelWriter, rows: list[tuple[str, str, str]]) -> None:
-    about = pd.DataFrame(rows, columns=["项目/字段", "内容/表头", "说明"])
-    about.to_excel(writer, sheet_name="说明", index=False)
-    ws = writer.sheets["说明"]
-    for letter, width in zip("ABC", (26, 40, 80), strict=True):
-        ws.column_dimensions[letter].width = width
+def _about_sheet(book: xlsxwriter.Workbook, rows: list[tuple[str, str, str]]) -> None:
+    columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[], [], []]
+    xlsx.write_sheet(book, "说明", ["项目/字段", "内容/表头", "说明"], columns,
+                widths=(26, 40, 80), freeze=False)
 
 
 def _column_rows(columns: Iterable[str], layer: str | None) -> list[tuple[str, str, str]]:
@@ -672,18 +666,13 @@ def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name,
     rows += [("经度/纬度", "点要素为点本身，面要素为面内代表点",
               "lon/lat: the point itself, or a representative point inside the area")]
     rows += [("", "", ""), *_column_rows(table.columns, layer)]
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            first = coords == "gcj02" or bool(disclosure)
-            if first:
-                _about_sheet(writer, rows)
-            _write_sheet(writer, sheet, table, layer)
-            if not first:
-                _about_sheet(writer, rows)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    first = coords == "gcj02" or bool(disclosure)
+    with xlsx.workbook(path) as book:
+        if first:
+            _about_sheet(book, rows)
+        _write_sheet(book, sheet, table, layer)
+        if not first:
+            _about_sheet(book, rows)
     return [path]
 
 
@@ -824,19 +813,13 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
         else:
             rows.append((sheet, "未计算", "not computed"))
         sheets.append((sheet, table))
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            _about_sheet(writer, rows)
-            for sheet, table in sheets:
-                if table is None:
-                    pd.DataFrame({"说明": [NOT_COMPUTED]}).to_excel(
-                        writer, sheet_name=sheet, index=False)
-                else:
-                    _write_sheet(writer, sheet, table, None, translate=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with xlsx.workbook(path) as book:
+        _about_sheet(book, rows)
+        for sheet, table in sheets:
+            if table is None:
+                xlsx.write_sheet(book, sheet, ["说明"], [[NOT_COMPUTED]], freeze=False)
+            else:
+                _write_sheet(book, sheet, table, None, translate=True)
     return path
 
 

@@ -255,6 +255,67 @@ def test_xlsx_report_sheets_headers_and_missing_table(tmp_path):
     assert back["亩均税收(万元/亩)"].tolist() == [35.2, 12.0]
 
 
+def test_xlsx_report_cells_keep_their_types(tmp_path):
+    evaluation = pd.DataFrame({
+        "ent_id": ["0012", "E2"], "name": ["宝山测试企业(合成)", "金山测试企业(合成)"],
+        "credit_code": ["=1+1", "http://x"], "industry": ["biomed", "ic"],
+        "land_mu": [15.0, np.nan], "tax_per_mu": [2.5, np.inf],
+        "score": pd.array([80, None], dtype="Int64"), "grade": ["A", None],
+        "output_wan": [1.0, 2.0],  # not a report column: left out of 综合评价
+    })
+    ranking = pd.DataFrame({
+        "park_id": ["BS01", "JS02"], "tax_per_mu_growth": [0.125, np.nan], "rank": [1, 2],
+        "updated": pd.to_datetime(["2024-03-01", None]),
+    })
+    path = xlsx_report({"evaluation": evaluation, "park_ranking": ranking},
+                       tmp_path / "report.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]  # no temp file left
+    wb = load_workbook(path)
+    ws = wb["综合评价"]
+    assert [c.value for c in ws[1]] == ["企业编号", "名称", "统一社会信用代码", "行业",
+                                        "用地面积(亩)", "亩均税收(万元/亩)", "综合得分(分)",
+                                        "评价等级"]
+    assert [c.value for c in ws[2]] == ["0012", "宝山测试企业(合成)", "=1+1", "生物医药", 15, 2.5,
+                                        80, "A"]
+    assert [c.data_type for c in ws[2]] == ["s", "s", "s", "s", "n", "n", "n", "s"]
+    assert ws["C3"].value == "http://x" and ws["C3"].hyperlink is None
+    assert isinstance(ws["F2"].value, float) and isinstance(ws["G2"].value, int)
+    # NaN, pd.NA and None are empty cells; inf is the text pandas wrote for it
+    assert [c.value for c in ws[3]] == ["E2", "金山测试企业(合成)", "http://x", "集成电路", None,
+                                        "inf", None, None]
+    assert ws.freeze_panes == "A2" and ws.max_row == 3
+    parks = wb["园区排名"]
+    assert [c.value for c in parks[1]] == ["园区编号", "亩均税收增长率(%)", "排名", "updated"]
+    assert parks["B2"].value == pytest.approx(0.125)
+    assert parks["B2"].number_format == "0.0%" and parks["A2"].number_format == "General"
+    assert parks["B3"].value is None and parks["B3"].number_format == "0.0%"
+    assert [parks["D2"].value, parks["D3"].value] == ["2024-03-01", None]  # dates as ISO text
+    assert parks.freeze_panes == "A2"
+    assert parks.column_dimensions["B"].width == 19  # 7 Chinese × 2 + len("(%)") + 2
+    assert wb["说明"].freeze_panes is None and wb["说明"].column_dimensions["C"].width == 80
+    assert wb["低效用地清单"]["A1"].value == "说明"
+    assert wb["低效用地清单"]["A2"].value.startswith("未计算")
+
+
+def test_xlsx_export_keeps_bools_and_refuses_what_excel_cannot_hold(tmp_path):
+    table = pd.DataFrame({"plot_id": ["P1", "P2"], "low_efficiency": [True, False],
+                          "note": ["闲置", None]})
+    (path,) = export_layer(table, tmp_path / "t.xlsx")
+    ws = load_workbook(path)["t"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["地块编号", "是否低效", "备注"], ["P1", True, "闲置"], ["P2", False, None]]
+    assert ws["B2"].data_type == "b"
+    before = path.read_bytes()
+    long = table.assign(note=["x" * 32_768, "ok"])
+    with pytest.raises(ValueError, match=r"sheet 't', row 2, column '备注'.*32767"):
+        export_layer(long, path)
+    big = pd.DataFrame({"plot_id": np.zeros(1_048_576, dtype=np.int8)})
+    with pytest.raises(ValueError, match=r"sheet 't': 1048576 rows do not fit"):
+        export_layer(big, path)
+    assert path.read_bytes() == before  # the old file stays whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
+
+
 def test_readme_describes_every_file_and_column(plots, tmp_path):
     write_geojson(plots.assign(tax_per_mu=[1.0, 2.0, 3.0]), tmp_path / "plots_evaluated.geojson",
                   public=True)

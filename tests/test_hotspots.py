@@ -10,7 +10,16 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from analysis.hotspots import HotspotSettings, gi_class, hot_spots, lisa_class
+from analysis import hotspots
+from analysis.hotspots import (
+    BLOCK_PLOTS,
+    HotspotSettings,
+    conditional_p,
+    gi_class,
+    gi_star_draws,
+    hot_spots,
+    lisa_class,
+)
 from layers.crs import STORE_CRS, WORK_CRS
 from tests.conftest import BASE_E, BASE_N
 
@@ -79,6 +88,37 @@ def test_numbers_equal_esda_run_directly(weights):
         assert result["n_neighbours"].min() == 3 and result["n_neighbours"].max() == 8
     else:
         assert (result["n_neighbours"] == 8).all()
+
+
+def esda_counts(p_sim, permutations):
+    """esda's p-values as counts of draws (its float32 p_sim rounds back exactly)."""
+    return np.round(np.asarray(p_sim, dtype="float64") * (permutations + 1)).astype(int)
+
+
+@pytest.mark.parametrize("weights", ["distance", "knn"])
+def test_p_values_equal_esda_with_ties_and_many_blocks(weights):
+    # 400 plots: several blocks of conditional_p, run in threads; a third of the plots at
+    # exactly 0 (idle land) and the rest on five levels, so random draws tie the observed
+    # statistic all the time: the counts must still be esda's, draw for draw
+    assert 2 * BLOCK_PLOTS < 400
+    plots = lattice(20)
+    rng = np.random.default_rng(8)
+    y = np.where(rng.random(400) < 1 / 3, 0.0, rng.choice([2.5, 5.0, 7.5, 10.0, 40.0], 400))
+    values = pd.Series(y, index=plots.index)
+    settings = HotspotSettings(weights=weights, threshold_m=150.0, permutations=999, seed=21)
+    result = hot_spots(plots, values, settings=settings)
+    g, m = esda_direct(y, centroid_xy(plots), weights=weights, permutations=999, seed=21)
+    np.testing.assert_array_equal(esda_counts(result["gi_p"], 999), esda_counts(g.p_sim, 999))
+    np.testing.assert_array_equal(esda_counts(result["lisa_p"], 999), esda_counts(m.p_sim, 999))
+    np.testing.assert_array_equal(result["gi_p"], esda_counts(g.p_sim, 999) / 1000)
+    assert result["gi_p"].min() <= 0.01 and result["gi_p"].max() > 0.3  # not all one value
+    # one thread or many: the same numbers
+    gi = esda.G_Local(y, hotspots._with_self(hotspots.spatial_weights(centroid_xy(plots),
+                                                                       settings=settings)),
+                      transform="R", star=True, permutations=0)
+    one = conditional_p(y, gi.w, gi.Gs, gi_star_draws, scaling=y.sum(), permutations=999,
+                        seed=21, threads=1)
+    np.testing.assert_array_equal(one, result["gi_p"])
 
 
 def test_seed_makes_p_values_reproducible():

@@ -136,7 +136,7 @@ def bench_hotspots(rows):
         info[kind] = {"planted_found_hot": float(hot[planted].mean()),
                       "hot_elsewhere": float(hot[~planted].mean())}
         rows.append((f"hot spots Gi*+LISA, {kind}", f"{N_PLOTS:,} plots, ~{mean_n:.0f} nbrs",
-                     t, None, "999 permutations, 1 core"))
+                     t, None, "999 permutations, p-values in 2 threads"))
     c = plots.geometry.to_crs(WORK_CRS).centroid
     xy = np.column_stack([c.x, c.y])
     _, t_w = timed(spatial_weights, xy, settings=HotspotSettings(threshold_m=1000.0))

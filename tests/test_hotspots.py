@@ -12,7 +12,7 @@ from shapely.geometry import box
 
 from analysis import hotspots
 from analysis.hotspots import (
-    BLOCK_PLOTS,
+    BLOCK_DRAWS,
     HotspotSettings,
     conditional_p,
     gi_class,
@@ -100,7 +100,7 @@ def test_p_values_equal_esda_with_ties_and_many_blocks(weights):
     # 400 plots: several blocks of conditional_p, run in threads; a third of the plots at
     # exactly 0 (idle land) and the rest on five levels, so random draws tie the observed
     # statistic all the time: the counts must still be esda's, draw for draw
-    assert 2 * BLOCK_PLOTS < 400
+    assert 2 * (BLOCK_DRAWS // (999 * 8)) < 400
     plots = lattice(20)
     rng = np.random.default_rng(8)
     y = np.where(rng.random(400) < 1 / 3, 0.0, rng.choice([2.5, 5.0, 7.5, 10.0, 40.0], 400))

@@ -99,6 +99,10 @@ class GradingPolicy:
         Columns besides ``year`` that define the evaluated group. The first is the one whose
         value selects the scheme (``scale``); add e.g. ``"district_code"`` to run one
         evaluation per district.
+    score_decimals
+        Published precision of scores: they are rounded to this many decimals before ranking,
+        so scores that differ by floating-point noise (areas measured after reprojection)
+        are equal and share their rank and class.
     """
 
     name: str
@@ -107,6 +111,7 @@ class GradingPolicy:
     classes: tuple[str, ...] = CLASSES
     min_years_in_production: int = 2
     group_by: tuple[str, ...] = ("scale",)
+    score_decimals: int = 2
 
     def __post_init__(self):
         object.__setattr__(
@@ -185,6 +190,7 @@ def with_overrides(
     cutoffs: Sequence[float] | None = None,
     min_years_in_production: int | None = None,
     group_by: Sequence[str] | None = None,
+    score_decimals: int | None = None,
 ) -> GradingPolicy:
     """
     Copy ``policy`` with some numbers changed (as an ``[evaluation]`` config section says).
@@ -196,7 +202,7 @@ def with_overrides(
     weights, benchmarks, caps
         ``{scale: {indicator: number}}``. A weight for an indicator the scheme lacks adds the
         item; a weight of 0 keeps it but makes it count for nothing.
-    cutoffs, min_years_in_production, group_by
+    cutoffs, min_years_in_production, group_by, score_decimals
         Replace the policy's values when given.
 
     Returns
@@ -235,6 +241,8 @@ def with_overrides(
         changes["min_years_in_production"] = int(min_years_in_production)
     if group_by is not None:
         changes["group_by"] = tuple(group_by)
+    if score_decimals is not None:
+        changes["score_decimals"] = int(score_decimals)
     return replace(policy, **changes)
 
 
@@ -359,7 +367,8 @@ def grade_enterprises(
         - ``contrib_{indicator}`` for every indicator of the policy: the points the item
           gave (missing where the firm's scheme lacks it, and for unrated firms);
         - ``bench_{indicator}``: the benchmark used for the firm's group;
-        - ``score``: Σ contributions (100 = at every benchmark);
+        - ``score``: Σ contributions (100 = at every benchmark), rounded to
+          ``policy.score_decimals``;
         - ``imputed_items``: ``"; "``-joined indicators that got the group's mean item
           score because the firm lacked them (empty string if none);
         - ``weakest_item``: the scored (not imputed) item with the lowest ratio to its
@@ -421,6 +430,7 @@ def grade_enterprises(
             weakest.loc[lower_idx] = item.indicator
         score.loc[total.index] = total
 
+    score = score.round(policy.score_decimals)
     out["score"] = score
     out["imputed_items"] = imputed.astype("string")
     out["weakest_item"] = weakest.astype("string").mask(~rated | (weakest == ""))
@@ -478,7 +488,8 @@ def grade_plots(
     Score and class every plot from its firms' scores (one year).
 
     A plot's score is the land-weighted mean of its rated firms' scores
-    (:func:`plot_scores`); plots are classed among plots with the policy's cut-offs
+    (:func:`plot_scores`), rounded to ``policy.score_decimals``; plots are classed among
+    plots with the policy's cut-offs
     (:func:`classify`), within the policy's extra ``group_by`` columns that ``plots`` has
     (e.g. ``district_code``). A plot whose firms are all unrated is class T; a plot without
     firms has no class (the low-efficiency list flags it idle instead).
@@ -501,6 +512,7 @@ def grade_plots(
     scores = plot_scores(firms["plot_id"], firms["score"], firms["land_mu"])
     ids = plots["plot_id"]
     score = pd.Series(ids.map(scores).to_numpy(dtype="float64"), index=plots.index, name="score")
+    score = score.round(policy.score_decimals)
     extra = [c for c in policy.group_by[1:] if c in plots]
     out = classify(
         score, plots[extra] if extra else None, cutoffs=policy.cutoffs, classes=policy.classes

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from geoapp.settings import SettingsError
 from layers.errors import LayerError, WorkspaceError
 from layers.schema import SCHEMAS
 
@@ -63,10 +64,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--year", type=int)
     p.add_argument("--config", type=Path,
-                   help="TOML with [evaluation], [low_efficiency] … sections")
+                   help="one-off run: a TOML with [evaluation], [low_efficiency] … sections "
+                        "over the workspace's settings (results are then not stored)")
     p.add_argument("--as-of", type=date.fromisoformat, help="date progress is measured at")
     p.add_argument("--public", action="store_true",
                    help="public mode: no enterprise figures; aggregates of < 3 firms suppressed")
+
+    p = sub.add_parser("config", help="show or change the analysis settings stored in a workspace")
+    p.add_argument("workspace", type=Path)
+    csub = p.add_subparsers(dest="action", required=True)
+    csub.add_parser("show", help="every setting, its value and whether the workspace set it")
+    r = csub.add_parser("set", help="set SECTION.KEY to VALUE (a TOML value or text)")
+    r.add_argument("key")
+    r.add_argument("value")
+    r = csub.add_parser("unset", help="put SECTION.KEY back to its default")
+    r.add_argument("key")
+    r = csub.add_parser("import", help="replace the workspace's settings with a TOML file's")
+    r.add_argument("file", type=Path)
+    r = csub.add_parser("export", help="write the workspace's settings as TOML")
+    r.add_argument("file", type=Path)
 
     p = sub.add_parser("export", help="export a layer or an analysis output for planners")
     p.add_argument("workspace", type=Path)
@@ -123,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LayerError as exc:
         _err(str(exc))
         return EXIT_PROBLEMS
-    except (WorkspaceError, ValueError, FileNotFoundError) as exc:
+    except (WorkspaceError, SettingsError, ValueError, FileNotFoundError) as exc:
         _err(f"geoapp {args.command}: {exc}")
         return EXIT_USAGE
 
@@ -176,9 +192,6 @@ def _run(args) -> int:
     if args.command == "analyze":
         from tqdm import tqdm
 
-        from geoapp.config import load_config
-
-        config = load_config(args.config, as_of=args.as_of)
         started: list[str] = []
         with tqdm(total=len(pipeline.STAGES) + 1, desc="analyse", unit="step",
                   file=sys.stderr) as bar:
@@ -187,18 +200,28 @@ def _run(args) -> int:
                 bar.set_postfix_str(name)
                 started.append(name)
 
-            out = pipeline.analyze(args.workspace, args.out, year=args.year, config=config,
+            out = pipeline.analyze(args.workspace, args.out, year=args.year,
+                                   config_file=args.config, as_of=args.as_of,
                                    public=args.public, progress=step)
             bar.update(1)
-        print(f"analysis of {out['year']} written to {args.out}:")
+        run = out["analysis"]
+        print(f"analysis of {out['year']} written to {args.out} "
+              f"(computed: {', '.join(run.ran) or 'nothing'}; "
+              f"stored results reused: {', '.join(run.reused) or 'none'}; "
+              f"settings: {run.settings.source}):")
         for f in out["files"]:
             print(f"  {f.name}")
         return EXIT_OK
 
+    if args.command == "config":
+        from geoapp.config import run_config
+
+        return run_config(args)
+
     if args.command == "export":
         from geoapp.export import export_layer
 
-        frame = pipeline.layer_or_output(args.workspace, args.layer, year=args.year)
+        frame = pipeline.output(args.workspace, args.layer, year=args.year)
         paths = export_layer(frame, args.out, fmt=args.format, coords=args.coords,
                              public=args.public, crs_out=args.crs_out, encoding=args.encoding,
                              layer_name=args.layer, where=args.where)

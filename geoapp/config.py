@@ -1,75 +1,83 @@
-"""Analysis configuration: one TOML file with a section per stage.
+"""``geoapp config WS show | set KEY VALUE | unset KEY | import FILE | export FILE``.
 
-Example ``geoapp.toml``::
-
-    [evaluation]
-    preset = "zhejiang"          # or "huaian"
-    [low_efficiency]
-    tax_per_mu_floor_wan = 1.0
-    [reclamation]
-    stalled_days = 180
-    [density]
-    cell_m = 100
-    bandwidth_m = 500
-
-Each stage reads its own section (``config.section("density")``) and turns it into its own
-frozen dataclass of policy numbers; unknown keys are reported, not ignored.
+The analysis settings a workspace keeps (:mod:`geoapp.settings`): every change is validated
+into a whole :class:`~geoapp.settings.Settings` before anything is stored, so a misspelled
+key or an out-of-range value changes nothing.
 """
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
-from datetime import date
+import argparse
 from pathlib import Path
-from typing import Any
+
+from geoapp.settings import DEFAULT_SETTINGS, SECTIONS, Settings, parse_value, to_toml
+from geoapp.workspace import Workspace
 
 
-@dataclass(frozen=True)
-class AnalysisConfig:
-    """Everything a run of ``geoapp analyze`` was told.
+def show(settings: Settings) -> str:
+    """
+    Every setting as TOML, marking the ones the workspace changed.
 
-    Attributes
+    Parameters
     ----------
-    sections
-        The parsed TOML, ``{section: {key: value}}``; empty means every default.
-    as_of
-        The date progress is measured at (default: today, or 31 December of ``year`` when that
-        year is over).
-    source
-        Path of the file it came from, for the provenance in ``summary.json``.
+    settings
+        The workspace's settings.
+
+    Returns
+    -------
+    str
+        One ``[section]`` block each; a key the workspace set ends with
+        ``# set here (default …)``.
     """
+    lines = [f"# settings of this workspace ({settings.source}); "
+             "change with: geoapp config WS set SECTION.KEY VALUE", ""]
+    for name in SECTIONS:
+        lines.append(f"[{name}]")
+        changed = settings.overrides.get(name, {})
+        defaults = DEFAULT_SETTINGS.section(name)
+        for key, value in settings.section(name).items():
+            text = to_toml({"x": {key: value}}).splitlines()
+            line = text[1] if len(text) > 1 and not text[1].startswith("[") else f"{key} = {{}}"
+            if isinstance(value, dict) and value:
+                line = f"{key} = {_inline(value)}"
+            mark = ""
+            if key in changed:
+                mark = f"   # set here (default {_inline(defaults[key])})"
+            lines.append(line + mark)
+        lines.append("")
+    return "\n".join(lines)
 
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    as_of: date | None = None
-    source: str | None = None
 
-    def section(self, name: str) -> dict[str, Any]:
-        """The settings of one stage (an empty dict when the file has none)."""
-        return dict(self.sections.get(name, {}))
+def _inline(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_inline(v)}" for k, v in value.items()) + " }"
+    text = to_toml({"x": {"v": value}}).splitlines()
+    return text[1].removeprefix("v = ") if len(text) > 1 else repr(value)
 
 
-def load_config(path: str | Path | None = None, *, as_of: date | None = None) -> AnalysisConfig:
-    """Read an analysis configuration file (TOML); None gives every default.
+def run_config(args: argparse.Namespace) -> int:
+    """Carry out a ``geoapp config`` command (see the module docstring); returns 0."""
+    from geoapp.pipeline import load_settings
 
-    Raises
-    ------
-    ValueError
-        When the file is not valid TOML, naming the file and the line.
-    """
-    if path is None:
-        return AnalysisConfig(as_of=as_of)
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"config file {path}: {exc}") from exc
-    except FileNotFoundError:
-        raise ValueError(f"config file {path} does not exist") from None
-    bad = [k for k, v in data.items() if not isinstance(v, dict)]
-    if bad:
-        raise ValueError(
-            f"config file {path}: top-level keys {bad} must be sections like [evaluation]"
-        )
-    return AnalysisConfig(sections=data, as_of=as_of, source=str(path))
+    ws = Workspace(args.workspace)
+    ws.check()
+    settings = load_settings(ws)
+    if args.action == "show":
+        print(show(settings))
+        return 0
+    if args.action == "export":
+        Path(args.file).write_text(to_toml(settings.overrides) or "# every default\n",
+                                   encoding="utf-8")
+        print(f"wrote the settings of {args.workspace} to {args.file}")
+        return 0
+    if args.action == "set":
+        new = settings.with_value(args.key, parse_value(args.value))
+    elif args.action == "unset":
+        new = settings.without(args.key)
+    else:  # import
+        new = Settings.from_toml(args.file)
+    ws.write_settings(new.overrides)
+    what = {"set": f"{args.key} = {args.value}", "unset": f"{args.key} back to its default",
+            "import": f"settings from {getattr(args, 'file', '')}"}[args.action]
+    print(f"{args.workspace}: {what}; the next analysis re-runs the stages that read it")
+    return 0

@@ -36,6 +36,22 @@ from layers.schema import SCHEMAS, schema
 
 META_TABLE = "geoapp_metadata"
 PROVENANCE_TABLE = "geoapp_provenance"
+SETTINGS_TABLE = "geoapp_settings"
+VERSIONS_TABLE = "geoapp_layer_versions"
+RUNS_TABLE = "geoapp_runs"
+RESULTS_TABLE = "geoapp_results"
+_OWN_TABLES_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {SETTINGS_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (layer TEXT PRIMARY KEY, version TEXT NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (stage TEXT NOT NULL, year INTEGER NOT NULL, "
+    "fingerprint TEXT NOT NULL, created_at TEXT NOT NULL, summary TEXT NOT NULL, "
+    "PRIMARY KEY (stage, year))",
+    f"CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (stage TEXT NOT NULL, year INTEGER NOT NULL, "
+    "name TEXT NOT NULL, kind TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (stage, year, name))",
+)
+"""geoapp's own tables (plain SQLite tables, not GeoPackage contents): the settings a district
+changed, a version token per layer (changed by every write, through triggers even when another
+program edits the layer), and the stored results of each stage and year."""
 BUSY_TIMEOUT_S = 120.0
 _GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 
@@ -132,6 +148,12 @@ class Workspace:
             pyogrio.write_dataframe(prov, tmp, layer=PROVENANCE_TABLE, driver="GPKG")
             pyogrio.write_dataframe(_prepare(_empty("ledger"), "ledger"), tmp, layer="ledger",
                                     driver="GPKG")
+            con = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                _own_tables(con)
+                _track(con, ["ledger"])
+            finally:
+                con.close()
             with contextlib.suppress(FileExistsError):
                 os.link(tmp, self.path)  # atomic: never replaces a workspace made meanwhile
         finally:
@@ -175,8 +197,8 @@ class Workspace:
         names = [n for n, _ in pyogrio.list_layers(self.path)]
         return [n for n in names if not n.startswith("geoapp_")]
 
-    def read(self, name: str) -> pd.DataFrame:
-        """Read a layer whole.
+    def read(self, name: str, *, columns: list[str] | None = None) -> pd.DataFrame:
+        """Read a layer whole (or only some of its columns, and its geometry).
 
         Returns
         -------
@@ -186,7 +208,7 @@ class Workspace:
         """
         if name not in self.layers():
             return _empty(name) if name in SCHEMAS else pd.DataFrame()
-        frame = pyogrio.read_dataframe(self.path, layer=name, use_arrow=True)
+        frame = pyogrio.read_dataframe(self.path, layer=name, use_arrow=True, columns=columns)
         lay = SCHEMAS.get(name)
         if lay is not None and not lay.spatial and isinstance(frame, gpd.GeoDataFrame):
             frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
@@ -290,6 +312,8 @@ class Workspace:
                                         "WHERE table_name = ?", (name,))
                     con.execute("INSERT OR REPLACE INTO main.gpkg_ogr_contents VALUES (?, NULL)",
                                 (name,))
+                _own_tables(con)
+                _track(con, names)
                 now = _now()
                 for p in provenance:
                     details = {k: v for k, v in p.items() if k not in ("layer", "source", "rows")}
@@ -376,6 +400,8 @@ class Workspace:
                 quoted = ", ".join(f'"{c}"' for c in use)
                 marks = ", ".join("?" for _ in use)
                 con.executemany(f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', values)
+                _own_tables(con)
+                _track(con, [name])
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -383,3 +409,124 @@ class Workspace:
         finally:
             con.close()
         return len(rows)
+
+    # -- versions, settings and results (geoapp's own tables) ------------------------------
+    def _read_own(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of a query on geoapp's own tables; none when the table does not exist yet."""
+        if not self.path.exists():
+            return []
+        con = self._connect()
+        try:
+            return con.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
+        finally:
+            con.close()
+
+    def _write_own(self, work: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``work(con)`` in one write transaction, with geoapp's own tables present."""
+        self.check()
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                _own_tables(con)
+                work(con)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+    def layer_versions(self) -> dict[str, str]:
+        """
+        A version token per layer, changed by every write to it.
+
+        geoapp's writes set a new token; triggers on each layer table change it when any other
+        program (QGIS, sqlite3) inserts, updates or deletes rows. Layers written before
+        versions existed start being tracked on this first call.
+        """
+        present = [n for n in self.layers() if n in SCHEMAS]
+        versions = dict(self._read_own(f"SELECT layer, version FROM {VERSIONS_TABLE}"))
+        untracked = [n for n in present if n not in versions]
+        if untracked:
+            self._write_own(lambda con: _track(con, untracked))
+            versions = dict(self._read_own(f"SELECT layer, version FROM {VERSIONS_TABLE}"))
+        return {n: versions[n] for n in present}
+
+    def settings_overrides(self) -> dict[str, dict[str, Any]]:
+        """The settings this workspace changed, ``{section: {key: value}}`` (JSON values)."""
+        out: dict[str, dict[str, Any]] = {}
+        for key, value in self._read_own(f"SELECT key, value FROM {SETTINGS_TABLE} ORDER BY key"):
+            section, _, name = key.partition(".")
+            out.setdefault(section, {})[name] = json.loads(value)
+        return out
+
+    def write_settings(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
+        """Replace the stored settings with ``{section: {key: value}}``, in one transaction."""
+        rows = [(f"{section}.{key}", json.dumps(value, ensure_ascii=False))
+                for section, values in overrides.items() for key, value in values.items()]
+
+        def work(con: sqlite3.Connection) -> None:
+            con.execute(f"DELETE FROM {SETTINGS_TABLE}")
+            con.executemany(f"INSERT INTO {SETTINGS_TABLE} (key, value) VALUES (?, ?)", rows)
+
+        self._write_own(work)
+
+    def run_record(self, stage: str, year: int) -> tuple[str, dict[str, Any]] | None:
+        """The fingerprint and summary of the stored run of a stage and year, if any."""
+        rows = self._read_own(f"SELECT fingerprint, summary FROM {RUNS_TABLE} "
+                              "WHERE stage = ? AND year = ?", (stage, int(year)))
+        return (rows[0][0], json.loads(rows[0][1])) if rows else None
+
+    def result_items(self, stage: str, year: int, *, name: str | None = None
+                     ) -> list[tuple[str, str, bytes]]:
+        """
+        The stored result items ``(name, kind, data)`` of a stage and year.
+
+        With ``name``, only that item and its dict items (``name/…``).
+        """
+        sql = (f"SELECT name, kind, data FROM {RESULTS_TABLE} WHERE stage = ? AND year = ?")
+        params: tuple = (stage, int(year))
+        if name is not None:
+            sql += " AND (name = ? OR substr(name, 1, ?) = ?)"
+            params += (name, len(name) + 1, f"{name}/")
+        return [(n, k, bytes(d)) for n, k, d in self._read_own(sql + " ORDER BY name", params)]
+
+    def write_results(self, stage: str, year: int, *, fingerprint: str,
+                      summary: Mapping[str, Any], items: list[tuple[str, str, bytes]]) -> None:
+        """Replace the stored results of a stage and year whole, in one transaction."""
+        def work(con: sqlite3.Connection) -> None:
+            for table in (RUNS_TABLE, RESULTS_TABLE):
+                con.execute(f"DELETE FROM {table} WHERE stage = ? AND year = ?", (stage, year))
+            con.executemany(f"INSERT INTO {RESULTS_TABLE} (stage, year, name, kind, data) "
+                            "VALUES (?, ?, ?, ?, ?)",
+                            [(stage, int(year), n, k, sqlite3.Binary(d)) for n, k, d in items])
+            con.execute(f"INSERT INTO {RUNS_TABLE} (stage, year, fingerprint, created_at, "
+                        "summary) VALUES (?, ?, ?, ?, ?)",
+                        (stage, int(year), fingerprint, _now(),
+                         json.dumps(summary, ensure_ascii=False, default=str)))
+
+        self._write_own(work)
+
+
+def _own_tables(con: sqlite3.Connection) -> None:
+    for sql in _OWN_TABLES_SQL:
+        con.execute(sql)
+
+
+def _track(con: sqlite3.Connection, names: list[str]) -> None:
+    """Give layers a new version token and triggers that renew it on any row change."""
+    for name in names:
+        if name not in SCHEMAS:  # trigger SQL below names the table: canonical names only
+            continue
+        con.execute(f"INSERT OR REPLACE INTO {VERSIONS_TABLE} (layer, version) "
+                    "VALUES (?, lower(hex(randomblob(8))))", (name,))
+        for op in ("INSERT", "UPDATE", "DELETE"):
+            con.execute(
+                f'CREATE TRIGGER IF NOT EXISTS "geoapp_version_{name}_{op.lower()}" '
+                f'AFTER {op} ON "{name}" BEGIN UPDATE {VERSIONS_TABLE} '
+                f"SET version = lower(hex(randomblob(8))) WHERE layer = '{name}'; END")

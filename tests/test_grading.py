@@ -62,7 +62,8 @@ def test_huangyan_arithmetic_by_hand():
     firms, land = huangyan_example()
     out = grade_enterprises(firms, firms[ZJ_ITEMS], land, policy=ZHEJIANG)
     assert list(out.index) == list(firms.index)
-    assert out["score"].tolist() == pytest.approx([50 + 1 / 3, 90 + 2 / 3, 121.0, 138.0])
+    # 50 + 1/3 and 90 + 2/3, published to score_decimals = 2
+    assert out["score"].tolist() == [50.33, 90.67, 121.0, 138.0]
     assert out["contrib_tax_per_mu"].tolist() == pytest.approx([12, 24, 36, 48])
     assert out["contrib_value_added_per_tce"].tolist() == pytest.approx([10, 20, 20, 30])
     assert out["bench_tax_per_mu"].tolist() == pytest.approx([25.0] * 4)
@@ -75,7 +76,7 @@ def test_huangyan_arithmetic_by_hand():
     # what pulled f1 down most: R&D at 1/3 of the mean
     assert out.loc["r0", "weakest_item"] == "rd_intensity"
     contribs = out[[f"contrib_{i}" for i in ZJ_ITEMS]].sum(axis=1)
-    assert contribs.tolist() == pytest.approx(out["score"].tolist())
+    assert contribs.round(2).tolist() == out["score"].tolist()  # Σ items, to 2 decimals
 
 
 def test_missing_item_gets_the_mean_item_score_under_a_cap():
@@ -108,7 +109,7 @@ def test_unrated_firms_are_class_t_and_left_out_of_n_and_benchmarks():
     land.iloc[6] = 0.0
     out = grade_enterprises(firms, firms[ZJ_ITEMS], land, policy=ZHEJIANG)
     rated = out.iloc[:4]
-    assert rated["score"].tolist() == pytest.approx([50 + 1 / 3, 90 + 2 / 3, 121.0, 138.0])
+    assert rated["score"].tolist() == [50.33, 90.67, 121.0, 138.0]
     assert rated["n_rated"].tolist() == [4, 4, 4, 4]
     assert rated["grade"].tolist() == ["D", "C", "B", "B"]
     t = out.iloc[4:]
@@ -140,7 +141,7 @@ def test_below_scale_is_scored_on_tax_per_mu_alone_in_its_own_group():
     assert below["imputed_items"].tolist() == ["", ""]
     assert below["contrib_value_added_per_mu"].isna().all()  # not an item of their scheme
     # the 规上 group is unchanged by them
-    assert out["score"].iloc[:4].tolist() == pytest.approx([50 + 1 / 3, 90 + 2 / 3, 121, 138])
+    assert out["score"].iloc[:4].tolist() == [50.33, 90.67, 121.0, 138.0]
 
 
 def test_groups_are_per_year():
@@ -267,3 +268,43 @@ def test_plot_grades_from_land_weighted_scores():
     assert out["grade"].tolist()[:3] == ["C", "B", "D"]
     assert out.loc["d", "grade"] == "T"   # only an unrated firm
     assert pd.isna(out.loc["e", "grade"])  # no firm at all
+
+
+def test_equal_firms_on_reprojected_equal_plots_share_their_class():
+    """Three identical firms on identical 15-亩 plots tie at the 60 % cut-off: all three B.
+
+    The plots are drawn at different places, so their areas measured after the WGS84 round
+    trip differ in the 10th decimal, and so do the firms' per-mu figures and raw scores;
+    scores published to two decimals are equal, so the firms share rank 3 of 5 and class B
+    (pct 3/5 = 0.6 ≤ 0.60), not B, C, C as a ranking of the noise would give.
+    """
+    from analysis.efficiency import enterprise_indicators
+    from analysis.overlay import land_area_mu
+    from tests.conftest import squares
+
+    plots = squares([100, 100, 100, 100, 100], gap_m=1234.567)
+    land = land_area_mu(plots)
+    assert land.nunique() > 1  # the float noise is really there
+    assert land.tolist() == pytest.approx([15.0] * 5, rel=1e-9)
+    firms = pd.DataFrame({
+        "ent_id": ["top1", "top2", "t1", "t2", "t3"], "year": 2023, "scale": "below",
+        "tax_wan": [900.0, 600.0, 150.0, 150.0, 150.0], "output_wan": 1000.0,
+    }, index=plots.index)
+    ind = enterprise_indicators(firms, land)
+    raw = ind["tax_per_mu"].iloc[2:]
+    assert raw.nunique() > 1  # 10.000000000x: unequal before rounding
+    out = grade_enterprises(firms, ind, land, policy=ZHEJIANG)
+    assert out["score"].iloc[2:].nunique() == 1
+    assert out["rank"].tolist() == [1, 2, 3, 3, 3]
+    assert out["grade"].tolist() == ["A", "B", "B", "B", "B"]
+    # ranked on the unrounded noise, the tie is broken: pct 0.6, 0.8, 1.0 → B, C, D
+    noisy = grade_enterprises(firms, ind, land, policy=with_overrides(ZHEJIANG,
+                                                                      score_decimals=12))
+    assert sorted(noisy["grade"].iloc[2:].tolist()) == ["B", "C", "D"]
+
+
+def test_score_decimals_is_the_published_precision():
+    firms, land = huangyan_example()
+    policy = with_overrides(ZHEJIANG, score_decimals=0)
+    out = grade_enterprises(firms, firms[ZJ_ITEMS], land, policy=policy)
+    assert out["score"].tolist() == [50.0, 91.0, 121.0, 138.0]

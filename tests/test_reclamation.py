@@ -6,6 +6,8 @@ Every number below is worked out by hand in the comments.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from datetime import date
 
@@ -28,8 +30,9 @@ from analysis.reclamation import (
     target_period,
     unique_problems,
 )
-from geoapp.config import AnalysisConfig
-from geoapp.stages import StageResult
+from geoapp.outputs import output_files
+from geoapp.settings import Settings
+from geoapp.stages import evaluation
 from geoapp.stages import reclamation as stage
 from layers.crs import STORE_CRS, WORK_CRS
 from layers.errors import Problem
@@ -383,27 +386,32 @@ def stage_layers():
             "districts": districts, "projects": projects}
 
 
+def evaluation_of(layers, **changes):
+    """The real evaluation of the test layers, with some of its tables replaced."""
+    return dataclasses.replace(evaluation.run(layers, year=2023), **changes)
+
+
 def test_stage_outputs_and_summary():
     layers = stage_layers()
     low = pd.DataFrame({"plot_id": ["P1", "P3", "P9"], "reasons": ["tax", "tax", "output"],
                         "tax_wan": [1.0, 2.0, 3.0]})
-    results = {"evaluation": StageResult(tables={"low_efficiency": low})}
-    res = stage.run(layers, year=2023, config=AnalysisConfig(as_of=date(2023, 12, 31)),
-                    results=results)
-    prog = res.outputs["reclamation_progress.csv"].set_index(["scope_type", "metric"])
+    res = stage.run(layers, year=2023, as_of=date(2023, 12, 31),
+                    evaluation=evaluation_of(layers, low_efficiency=low))
+    files = output_files({"reclamation": res})
+    prog = files["reclamation_progress.csv"].set_index(["scope_type", "metric"])
     assert prog.loc[("district", "reclaimed_mu"), "achieved"] == 25.0
     assert prog.loc[("district", "reclaimed_mu"), "scope_name"] == "宝山区"
     assert prog.loc[("park", "reclaimed_plots"), "achieved"] == 1.0  # only P1 lies in park A
-    lp = res.outputs["ledger_plots.geojson"].set_index("plot_id")
+    lp = files["ledger_plots.geojson"].set_index("plot_id")
     assert lp.crs.to_epsg() == 4326
     assert lp.loc["P3", "stage"] == "in_progress" and lp.loc["P3", "stalled"]  # 213 days
     assert lp.loc["P4", "reclaimed_mu"] == 10.0 and lp.loc["P4", "stage_zh"] == "已盘活"
     assert lp.loc["P1", "mode_zh"] == "低效腾退"
     assert lp["on_low_efficiency_list"].to_dict() == {"P1": True, "P2": False, "P3": True,
                                                       "P4": False}
-    assert res.outputs["low_efficiency_not_in_ledger.csv"]["plot_id"].tolist() == ["P9"]
-    assert "tax_wan" not in res.outputs["low_efficiency_not_in_ledger.csv"].columns
-    pj = res.outputs["projects.geojson"].set_index("project_id")
+    assert files["low_efficiency_not_in_ledger.csv"]["plot_id"].tolist() == ["P9"]
+    assert "tax_wan" not in files["low_efficiency_not_in_ledger.csv"].columns
+    pj = files["projects.geojson"].set_index("project_id")
     # X1 stands on P1 (reclaimed), located into park A; X2 is on P3 (in progress)
     assert pj.loc["X1", "on_reclaimed_land"] and pj.loc["X1", "reclaimed_plot_id"] == "P1"
     assert not pj.loc["X2", "on_reclaimed_land"]
@@ -412,10 +420,10 @@ def test_stage_outputs_and_summary():
     # X1 has no land and no plot: no intensity; park A = 6000 / 15 from X2 alone
     assert pd.isna(pj.loc["X1", "investment_intensity"])
     assert pj.loc["X2", "park_investment_intensity"] == pytest.approx(400.0, rel=1e-6)
-    pngs = [k for k in res.outputs if k.endswith(".png")]
+    pngs = [k for k in files if k.endswith(".png")]
     assert "burnup_district-310113_reclaimed_mu_2023.png" in pngs
     assert "burnup_district-310113_reclaimed_mu_cumulative_2027.png" in pngs
-    assert all(res.outputs[k][:8] == b"\x89PNG\r\n\x1a\n" for k in pngs)
+    assert all(files[k][:8] == b"\x89PNG\r\n\x1a\n" for k in pngs)
     s = res.summary
     assert s["as_of"] == "2023-12-31"
     assert s["low_efficiency_not_in_ledger"] == 1
@@ -429,11 +437,12 @@ def test_stage_outputs_and_summary():
 def test_stage_takes_plot_areas_from_the_evaluation():
     layers = stage_layers()
     # the evaluation's area (a register area, say) is used as it is, not measured again
-    evaluated = pd.DataFrame({"plot_id": ["P1", "P2", "P3", "P4"],
-                              "area_mu": [18.0, 60.0, 15.0, 15.0]})
-    res = stage.run(layers, year=2023, config=AnalysisConfig(as_of=date(2023, 12, 31)),
-                    results={"evaluation": StageResult(tables={"plots": evaluated})})
-    lp = res.outputs["ledger_plots.geojson"].set_index("plot_id")
+    ev = evaluation_of(layers)
+    plots = ev.plots.copy()
+    plots["area_mu"] = plots["plot_id"].map({"P1": 18.0, "P2": 60.0, "P3": 15.0, "P4": 15.0})
+    res = stage.run(layers, year=2023, as_of=date(2023, 12, 31),
+                    evaluation=dataclasses.replace(ev, plots=plots))
+    lp = res.ledger_plots.set_index("plot_id")
     assert lp.loc["P1", "area_mu"] == 18.0
     assert lp.loc["P1", "reclaimed_mu"] == 18.0  # reclaimed whole: its (register) area
     json.dumps(res.summary, allow_nan=False)
@@ -449,26 +458,26 @@ def test_unique_problems_keep_one_per_cell_and_every_rowless_one():
         "a", "c", "missing columns: date", "missing columns: stage"]
 
 
-def test_stage_without_ledger_targets_or_evaluation():
+def test_stage_without_ledger_or_targets():
     layers = stage_layers()
     layers["ledger"] = ledger()
     layers.pop("targets")
     layers.pop("projects")
-    res = stage.run(layers, year=2023, config=AnalysisConfig(as_of=date(2023, 6, 30)),
-                    results={})
-    assert len(res.outputs["reclamation_progress.csv"]) == 0
-    assert len(res.outputs["ledger_plots.geojson"]) == 0
-    assert "low_efficiency_not_in_ledger" not in res.summary
+    res = stage.run(layers, year=2023, as_of=date(2023, 6, 30), evaluation=evaluation_of(layers))
+    assert len(res.progress) == 0
+    assert len(res.ledger_plots) == 0
+    assert res.burnups == {}
     assert res.summary["ledger_plots"] == 0
 
 
 def test_stage_settings_and_as_of():
-    cfg = AnalysisConfig(sections={"reclamation": {"stalled_days": 30}})
-    assert stage.ReclamationSettings.from_section(cfg.section("reclamation")).stalled_days == 30
-    with pytest.raises(ValueError, match="unknown keys"):
-        stage.ReclamationSettings.from_section({"stall_days": 30})
-    assert stage.as_of_date(AnalysisConfig(), 2023, today=date(2024, 5, 1)) == date(2023, 12, 31)
-    assert stage.as_of_date(AnalysisConfig(), 2024, today=date(2024, 5, 1)) == date(2024, 5, 1)
+    settings = Settings.from_dict({"reclamation": {"stalled_days": 30}})
+    assert settings.reclamation.stalled_days == 30
+    with pytest.raises(ValueError, match="did you mean reclamation.stalled_days"):
+        Settings.from_dict({"reclamation": {"stall_days": 30}})
+    assert stage.as_of_date(None, 2023, today=date(2024, 5, 1)) == date(2023, 12, 31)
+    assert stage.as_of_date(None, 2024, today=date(2024, 5, 1)) == date(2024, 5, 1)
+    assert stage.as_of_date(date(2024, 2, 1), 2024) == date(2024, 2, 1)
 
 
 def test_burnup_png_in_both_languages():

@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from geoapp.config import AnalysisConfig
-from geoapp.stages import StageResult, evaluation, jsonable
+from geoapp.outputs import output_files
+from geoapp.results import EvaluationResult
+from geoapp.settings import Settings
+from geoapp.stages import evaluation, jsonable
 from layers.crs import STORE_CRS, WORK_CRS
 from tests.conftest import BASE_E, BASE_N, squares
 
@@ -85,7 +87,11 @@ def layers():
 
 
 def run(layers, year=2023, **sections):
-    return evaluation.run(layers, year=year, config=AnalysisConfig(sections=sections), results={})
+    return evaluation.run(layers, year=year, settings=Settings.from_dict(sections))
+
+
+def files(result):
+    return output_files({"evaluation": result})
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +105,12 @@ def result(layers):
 
 def test_outputs_tables_and_summary(result):
     res = result
-    assert isinstance(res, StageResult)
-    assert set(res.outputs) == {
+    assert isinstance(res, EvaluationResult)
+    assert set(files(res)) == {
         "plots.geojson", "enterprises.csv", "parks.geojson", "park_ranking.csv",
         "town_ranking.csv", "district_ranking.csv", "low_efficiency.csv",
     }
-    assert {"plots", "enterprises", "park_ranking", "low_efficiency"} <= set(res.tables)
-    plots = res.outputs["plots.geojson"]
+    plots = files(res)["plots.geojson"]
     assert isinstance(plots, gpd.GeoDataFrame)
     assert plots.crs.to_string() == STORE_CRS
     for col in ("plot_id", "park_id", "zone_type", "town_code", "district_code", "area_mu",
@@ -115,7 +120,7 @@ def test_outputs_tables_and_summary(result):
 
 
 def test_plot_overlays_and_per_mu_values(result):
-    plots = result.tables["plots"].set_index("plot_id")
+    plots = result.plots.set_index("plot_id")
     assert plots["area_mu"].tolist() == pytest.approx([15.0] * 5, rel=1e-9)
     assert plots["area_diff_share"].isna().all()  # no register areas to compare with
     assert plots["park_id"].tolist()[:3] == ["K1", "K1", "K2"]
@@ -132,7 +137,7 @@ def test_plot_overlays_and_per_mu_values(result):
 
 
 def test_enterprises_are_apportioned_graded_and_explained(result):
-    ents = result.outputs["enterprises.csv"].set_index("ent_id")
+    ents = files(result)["enterprises.csv"].set_index("ent_id")
     # tenants of P1 by floor area 1000 : 2000 of 15 mu
     assert ents.loc["f1", "land_mu"] == pytest.approx(5.0, rel=1e-6)
     assert ents.loc["f2", "land_mu"] == pytest.approx(10.0, rel=1e-6)
@@ -151,12 +156,12 @@ def test_enterprises_are_apportioned_graded_and_explained(result):
 
 def test_low_efficiency_reasons(result):
     res = result
-    plots = res.tables["plots"].set_index("plot_id")
+    plots = res.plots.set_index("plot_id")
     assert "zone_198" in plots.loc["P4", "reasons"]
     assert plots.loc["P4", "low_efficiency"]
     assert plots.loc["P5", "reasons"] == "idle"  # no firm, no project
     assert "idle" not in plots.loc["P3", "reasons"]  # has a project and a firm
-    low = res.tables["low_efficiency"]
+    low = res.low_efficiency
     assert set(low["plot_id"]) == set(plots.index[plots["low_efficiency"]])
     assert res.summary["low_efficiency_plots"] == len(low)
     assert res.summary["low_efficiency_mu"] == pytest.approx(15.0 * len(low), rel=1e-6)
@@ -164,7 +169,7 @@ def test_low_efficiency_reasons(result):
 
 def test_district_growth_against_target(result):
     res = result
-    d = res.tables["district_ranking"].set_index("district_code").loc["310113"]
+    d = res.district_ranking.set_index("district_code").loc["310113"]
     tax_2023 = (30 + 60 + 15 + 45 + 6) * 1.1 + 45
     assert d["tax_per_mu"] == pytest.approx(tax_2023 / 75, rel=1e-6)
     growth = tax_2023 / (30 + 60 + 15 + 45 + 6) - 1
@@ -172,44 +177,46 @@ def test_district_growth_against_target(result):
     assert bool(d["tax_per_mu_target_met"]) is (growth >= 0.10)
     s = res.summary["districts"]["310113"]
     assert s["tax_per_mu"] == pytest.approx(tax_2023 / 75, rel=1e-6)
-    parks = res.tables["park_ranking"]
+    parks = res.park_ranking
     assert parks["rank"].tolist() == [1, 2]
     assert "target_met" in parks
-    assert res.outputs["parks.geojson"].crs.to_string() == STORE_CRS
+    assert files(res)["parks.geojson"].crs.to_string() == STORE_CRS
 
 
 def test_missing_previous_year_gives_nan_growth(layers):
     res = run(layers, year=2022)
-    d = res.tables["district_ranking"].iloc[0]
+    d = res.district_ranking.iloc[0]
     assert np.isnan(d["tax_per_mu_growth"])
     assert res.summary["districts"]["310113"]["tax_per_mu_growth"] is None
 
 
 def test_plot_growth_year_on_year(result, layers):
-    plots = result.tables["plots"].set_index("plot_id")
+    plots = result.plots.set_index("plot_id")
     # P1: Σ tax 99 in 2023 against 90 in 2022 on the same 15 mu → +10 %; output alike.
     assert plots.loc["P1", "tax_per_mu_growth"] == pytest.approx(0.10, rel=1e-9)
     assert plots.loc["P1", "output_per_mu_growth"] == pytest.approx(0.10, rel=1e-9)
     # P2: f3 16.5 + f6 45 (new in 2023, located by its point) against f3's 15 alone.
     assert plots.loc["P2", "tax_per_mu_growth"] == pytest.approx(61.5 / 15 - 1, rel=1e-9)
     assert np.isnan(plots.loc["P5", "tax_per_mu_growth"])  # no firm in either year
-    geo = result.outputs["plots.geojson"].set_index("plot_id")
+    geo = files(result)["plots.geojson"].set_index("plot_id")
     assert geo.loc["P1", "tax_per_mu_growth"] == pytest.approx(0.10, rel=1e-9)
     assert "output_per_mu_growth" in geo
-    first = run(layers, year=2022).tables["plots"]  # no 2021 figures: growth unknown
+    first = run(layers, year=2022).plots  # no 2021 figures: growth unknown
     assert first["tax_per_mu_growth"].isna().all()
 
 
 def test_config_sections(layers):
     res = run(layers, evaluation={"preset": "huaian"}, low_efficiency={"rules": ["idle"]})
     assert res.summary["preset"] == "huaian"
-    assert "contrib_revenue_per_mu" in res.outputs["enterprises.csv"]
-    assert set(res.tables["low_efficiency"]["reasons"]) == {"idle"}
-    with pytest.raises(ValueError, match="unknown keys"):
+    assert "contrib_revenue_per_mu" in files(res)["enterprises.csv"]
+    assert set(res.low_efficiency["reasons"]) == {"idle"}
+    with pytest.raises(ValueError, match="unknown key evaluation.presett; did you mean "
+                                         "evaluation.preset"):
         run(layers, evaluation={"presett": "huaian"})
-    with pytest.raises(ValueError, match="unknown preset"):
+    with pytest.raises(ValueError, match="evaluation.preset: unknown value 'hangzhou'"):
         run(layers, evaluation={"preset": "hangzhou"})
-    with pytest.raises(ValueError, match="unknown indicators"):
+    with pytest.raises(ValueError, match="evaluation.weights.above: unknown value "
+                                         "'tax_per_acre'; did you mean tax_per_tce"):
         run(layers, evaluation={"weights": {"above": {"tax_per_acre": 5}}})
 
 
@@ -217,9 +224,10 @@ def test_runs_with_only_plots_and_enterprises(layers):
     few = {"plots": layers["plots"], "enterprises": pd.DataFrame(layers["enterprises"])}
     few["enterprises"] = few["enterprises"].drop(columns="geometry")
     res = run(few)
-    assert "parks.geojson" not in res.outputs
-    assert res.tables["plots"]["park_id"].isna().all()
-    assert len(res.outputs["enterprises.csv"]) == 6
+    assert "parks.geojson" not in files(res)
+    assert res.parks is None
+    assert res.plots["park_id"].isna().all()
+    assert len(files(res)["enterprises.csv"]) == 6
 
 
 def test_jsonable_gives_plain_json():

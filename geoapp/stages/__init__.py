@@ -1,16 +1,15 @@
-"""Analysis stages run by ``geoapp analyze``: each turns workspace layers into output files.
+"""Analysis stages: each turns workspace layers (and earlier stages' results) into a typed result.
 
-A stage is a module with ``run(layers, *, year, config, results) -> StageResult``:
+A stage is a module with
 
-- ``layers``: ``{layer name: (Geo)DataFrame}`` as read from the workspace (WGS84, validated).
-- ``year``: the evaluation year (e.g. 2023).
-- ``config``: :class:`geoapp.config.AnalysisConfig` (policy numbers, paths given by the user).
-- ``results``: the :class:`StageResult` of the stages that ran before, by stage name, so a later
-  stage may use an earlier one's tables (reclamation uses the low-efficiency list when present).
+- ``LAYERS``: the layers it reads; ``SETTINGS``: the settings sections it reads; ``NEEDS``:
+  the stages whose results it takes — together what its stored result's fingerprint covers
+  (:mod:`geoapp.pipeline`), so a change re-runs exactly the stages it reaches;
+- ``run(layers, *, year, settings, [as_of,] [evaluation]) -> result``, where the result is one
+  of the classes of :mod:`geoapp.results`.
 
-The pipeline writes each output through one path: GeoDataFrames as RFC 7946 GeoJSON
-(``.geojson``), DataFrames as UTF-8 CSV (``.csv``), ``bytes`` as-is (``.tif``, ``.png``), and
-merges every stage's ``summary`` into ``summary.json``.
+Stages never import one another (they share results through :mod:`geoapp.results`), and none
+names a file: :mod:`geoapp.outputs` does.
 
 Helpers shared by the stages: :func:`layer` and :func:`polygons` (reading the ``layers``
 dict), :func:`jsonable` (making a summary JSON-safe).
@@ -19,32 +18,11 @@ dict), :func:`jsonable` (making a summary JSON-safe).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-
-
-@dataclass
-class StageResult:
-    """What one stage produced.
-
-    Attributes
-    ----------
-    outputs
-        ``{file name: GeoDataFrame | DataFrame | bytes}``, e.g. ``{"plots.geojson": gdf}``.
-    summary
-        Headline numbers for ``summary.json`` (JSON-serialisable: plain floats, ints, str).
-    tables
-        In-memory results other stages, the report and the app use (e.g. ``"plots"`` with
-        grade and low_efficiency columns), by name.
-    """
-
-    outputs: dict[str, Any] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, Any] = field(default_factory=dict)
 
 
 def layer(layers: dict[str, Any], name: str) -> pd.DataFrame:

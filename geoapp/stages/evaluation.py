@@ -2,35 +2,8 @@
 
 Reads the layers, derives plot areas and overlays, evaluates enterprise-years of the
 evaluation year, grades plots, lists low-efficiency plots and ranks parks, towns and districts.
-Every number comes from :mod:`analysis`; this module only wires layers and configuration.
-
-Configuration (``geoapp.toml``), every key optional::
-
-    [evaluation]
-    preset = "zhejiang"                  # or "huaian"
-    cutoffs = [0.20, 0.60, 0.95]         # pct upper bounds of A, B, C
-    min_years_in_production = 2
-    group_by = ["scale"]                 # add "district_code" for one evaluation per district
-    [evaluation.weights.above]           # per scale: {indicator: weight}
-    tax_per_mu = 30
-    [evaluation.benchmarks.above]        # fixed benchmarks instead of the group mean
-    tax_per_mu = 25.0
-    [evaluation.caps.above]              # cap on value / benchmark
-    tax_per_mu = 3.0
-    [evaluation.ranking_weights]         # composite rank of parks, towns, districts
-    tax_per_mu = 40
-    low_efficiency_share = 10
-
-    [low_efficiency]
-    tax_per_mu_floor_wan = 1.0
-    contract_fraction = 0.5
-    plot_ratio_floor = 0.6
-    plot_ratio_floors = { M1 = 0.8 }
-    contract_grace_years = 3             # 达产期: contracts judged from the 3rd year on
-    zone_types = ["198"]
-    grades = ["D"]
-    rules = ["grade_d", "low_tax", "idle", "zone_198", "contract_investment",
-             "contract_output", "contract_tax", "low_plot_ratio"]
+Every number comes from :mod:`analysis`; this module only wires layers and settings
+(``[evaluation]`` and ``[low_efficiency]``, see :mod:`geoapp.settings`).
 """
 
 from __future__ import annotations
@@ -41,118 +14,23 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis import efficiency, grading, low_efficiency, overlay, ranking
-from geoapp.config import AnalysisConfig
-from geoapp.stages import StageResult, jsonable, layer, polygons
+from geoapp.results import EvaluationResult
+from geoapp.settings import DEFAULT_SETTINGS, Settings
+from geoapp.stages import jsonable, layer, polygons
 from layers.crs import STORE_CRS, WORK_CRS
 from layers.schema import PROJECT_STAGES
 
-_EVALUATION_KEYS = {
-    "preset", "cutoffs", "min_years_in_production", "group_by", "weights", "benchmarks",
-    "caps", "ranking_weights",
-}
-_LOW_EFFICIENCY_KEYS = {
-    "tax_per_mu_floor_wan", "contract_fraction", "plot_ratio_floor", "plot_ratio_floors",
-    "contract_grace_years",
-    "zone_types", "grades", "rules",
-}
-
-PLOT_COLUMNS = [
-    "plot_id", "park_id", "zone_type", "town_code", "district_code", "land_use", "status",
-    "area_mu", "geom_area_mu", "n_enterprises", "n_projects", "output_wan", "tax_wan",
-    "value_added_wan", "tax_per_mu", "output_per_mu", "value_added_per_mu",
-    "tax_per_mu_growth", "output_per_mu_growth", "plot_ratio",
-    "score", "grade", "low_efficiency", "reasons", "reasons_zh",
-]
-"""Columns of ``plots.geojson`` (plus geometry), in order."""
+LAYERS = ("plots", "parks", "zones", "towns", "districts", "enterprises", "projects", "targets")
+"""Layers this stage reads."""
+SETTINGS = ("evaluation", "low_efficiency")
+"""Settings sections this stage reads."""
+NEEDS: tuple[str, ...] = ()
+"""Stages whose results this stage takes."""
 
 ENTERPRISE_ID_COLUMNS = [
     "ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "district_code",
     "industry", "year", "scale", "start_year", "land_mu",
 ]
-
-
-def _check_keys(section: dict[str, Any], known: set[str], name: str) -> None:
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise ValueError(
-            f"config [{name}]: unknown keys {unknown}; expected some of {sorted(known)}"
-        )
-
-
-def grading_policy(section: dict[str, Any]) -> grading.GradingPolicy:
-    """
-    Build the grading policy an ``[evaluation]`` section asks for.
-
-    Parameters
-    ----------
-    section
-        The parsed ``[evaluation]`` table (see the module docstring).
-
-    Returns
-    -------
-    GradingPolicy
-        The preset (default ``zhejiang``) with the section's overrides.
-
-    Raises
-    ------
-    ValueError
-        For an unknown key, preset, scale or indicator.
-    """
-    _check_keys(section, _EVALUATION_KEYS, "evaluation")
-    name = str(section.get("preset", "zhejiang"))
-    if name not in grading.PRESETS:
-        raise ValueError(
-            f"config [evaluation]: unknown preset {name!r}; "
-            f"expected one of {sorted(grading.PRESETS)}"
-        )
-    policy = grading.PRESETS[name]
-    known = set(efficiency.INDICATORS)
-    for what in ("weights", "benchmarks", "caps"):
-        for scale, values in (section.get(what) or {}).items():
-            bad = sorted(set(values) - known)
-            if bad:
-                raise ValueError(
-                    f"config [evaluation.{what}.{scale}]: unknown indicators {bad}; "
-                    f"expected some of {sorted(known)}"
-                )
-    return grading.with_overrides(
-        policy,
-        weights=section.get("weights"),
-        benchmarks=section.get("benchmarks"),
-        caps=section.get("caps"),
-        cutoffs=section.get("cutoffs"),
-        min_years_in_production=section.get("min_years_in_production"),
-        group_by=section.get("group_by"),
-    )
-
-
-def ranking_weights(section: dict[str, Any]) -> ranking.RankingWeights:
-    """Build the composite-rank weights: the defaults, changed by ``ranking_weights``."""
-    weights = dict(ranking.RankingWeights().weights)
-    weights.update({k: float(v) for k, v in (section.get("ranking_weights") or {}).items()})
-    return ranking.RankingWeights(weights=weights)
-
-
-def low_efficiency_settings(
-    section: dict[str, Any],
-) -> tuple[low_efficiency.LowEfficiencyThresholds, tuple[low_efficiency.Rule, ...]]:
-    """
-    Build the thresholds and rules a ``[low_efficiency]`` section asks for.
-
-    Raises
-    ------
-    ValueError
-        For an unknown key or rule code.
-    """
-    _check_keys(section, _LOW_EFFICIENCY_KEYS, "low_efficiency")
-    rules = low_efficiency.DEFAULT_RULES
-    if "rules" in section:
-        rules = low_efficiency.select_rules(list(section["rules"]))
-    kwargs = {k: v for k, v in section.items() if k != "rules"}
-    for k in ("zone_types", "grades"):
-        if k in kwargs:
-            kwargs[k] = tuple(str(v) for v in kwargs[k])
-    return low_efficiency.LowEfficiencyThresholds(**kwargs), rules
 
 
 def derive_plots(layers: dict[str, pd.DataFrame], *, crs: str = WORK_CRS) -> gpd.GeoDataFrame:
@@ -202,39 +80,6 @@ def derive_plots(layers: dict[str, pd.DataFrame], *, crs: str = WORK_CRS) -> gpd
         district = district.fillna(plots["park_id"].map(park_district.astype(str)).astype("string"))
     plots["district_code"] = district.astype("string")
     return plots
-
-
-def plot_area_mu(plots: gpd.GeoDataFrame, evaluated: pd.DataFrame | None) -> pd.Series:
-    """
-    Each plot's ``area_mu`` as :func:`derive_plots` measured it, without measuring it again.
-
-    Later stages pass the evaluation's ``plots`` table (``results["evaluation"]``); plots it
-    does not cover (or every plot, when it did not run) are measured here by the same rule,
-    :func:`analysis.overlay.register_or_measured_mu`.
-
-    Parameters
-    ----------
-    plots
-        The plots layer.
-    evaluated
-        The evaluation stage's ``plots`` table (``plot_id``, ``area_mu``), or None.
-
-    Returns
-    -------
-    Series
-        ``area_mu`` in 亩, indexed like ``plots``.
-    """
-    area = pd.Series(float("nan"), index=plots.index, dtype="float64", name="area_mu")
-    if evaluated is not None and {"plot_id", "area_mu"} <= set(evaluated.columns):
-        known = evaluated.drop_duplicates("plot_id")
-        known = pd.Series(pd.to_numeric(known["area_mu"], errors="coerce").to_numpy(),
-                          index=known["plot_id"].astype("string").to_numpy())
-        ids = plots["plot_id"].astype("string").to_numpy()
-        area[:] = known.reindex(ids).to_numpy(dtype="float64")
-    todo = area.isna().to_numpy()
-    if todo.any():
-        area[todo] = overlay.register_or_measured_mu(plots[todo]).to_numpy()
-    return area
 
 
 _PLOT_KEYS = ["park_id", "town_code", "district_code", "zone_type"]
@@ -364,9 +209,8 @@ def run(
     layers: dict[str, pd.DataFrame],
     *,
     year: int,
-    config: AnalysisConfig,
-    results: dict[str, StageResult],
-) -> StageResult:
+    settings: Settings = DEFAULT_SETTINGS,
+) -> EvaluationResult:
     """
     Evaluate ``year``: efficiency, grades, low-efficiency list, park/town/district rankings.
 
@@ -377,23 +221,17 @@ def run(
     year
         The evaluation year; growth compares it with ``year - 1`` (NaN where that year has
         no figures).
-    config
-        Reads the ``[evaluation]`` and ``[low_efficiency]`` sections.
-    results
-        Earlier stages' results (unused: this stage runs first).
+    settings
+        Reads ``settings.evaluation`` and ``settings.low_efficiency``.
 
     Returns
     -------
-    StageResult
-        Outputs ``plots.geojson``, ``enterprises.csv``, ``parks.geojson``,
-        ``park_ranking.csv``, ``town_ranking.csv``, ``district_ranking.csv``,
-        ``low_efficiency.csv``; tables ``plots``, ``enterprises``, ``park_ranking``,
-        ``town_ranking``, ``district_ranking``, ``low_efficiency``; the summary.
+    EvaluationResult
     """
-    section = config.section("evaluation")
-    policy = grading_policy(section)
-    weights = ranking_weights(section)
-    thresholds, rules = low_efficiency_settings(config.section("low_efficiency"))
+    policy = settings.evaluation.policy()
+    weights = settings.evaluation.ranking()
+    thresholds = settings.low_efficiency
+    rules = settings.low_efficiency.selected_rules()
 
     plots = derive_plots(layers)
     enterprises = layer(layers, "enterprises")
@@ -452,10 +290,6 @@ def run(
     town_ranking = named(town_card, towns, "code", "town_code")
     district_ranking = named(district_card, districts, "code", "district_code")
 
-    plot_cols = [c for c in PLOT_COLUMNS if c in table]
-    plots_out = gpd.GeoDataFrame(
-        table[plot_cols], geometry=table.geometry.to_numpy(), crs=plots.crs
-    ).to_crs(STORE_CRS)
     low = table[table["low_efficiency"]]
     low_cols = [
         "plot_id", "park_id", "town_code", "district_code", "zone_type", "land_use", "status",
@@ -476,29 +310,14 @@ def run(
             base.merge(ranking_, on="park_id", how="left"), geometry="geometry", crs=parks.crs
         ).to_crs(STORE_CRS)
 
-    outputs: dict[str, Any] = {
-        "plots.geojson": plots_out,
-        "enterprises.csv": enterprises_out,
-        "park_ranking.csv": park_ranking,
-        "town_ranking.csv": town_ranking,
-        "district_ranking.csv": district_ranking,
-        "low_efficiency.csv": low_list,
-    }
-    if parks_geo is not None:
-        outputs["parks.geojson"] = parks_geo
-
     summary = _summary(
         district_ranking, enterprises_out, table, firms, projects, year=year, policy=policy
     )
-    tables = {
-        "plots": table,
-        "enterprises": enterprises_out,
-        "park_ranking": park_ranking,
-        "town_ranking": town_ranking,
-        "district_ranking": district_ranking,
-        "low_efficiency": low_list,
-    }
-    return StageResult(outputs=outputs, summary=summary, tables=tables)
+    return EvaluationResult(
+        plots=table, enterprises=enterprises_out, park_ranking=park_ranking,
+        town_ranking=town_ranking, district_ranking=district_ranking, low_efficiency=low_list,
+        parks=parks_geo, summary=summary,
+    )
 
 
 def _summary(

@@ -1,17 +1,13 @@
 """Stage ``reclamation``: the ledger against the plans' targets, and the key project sites.
 
-Outputs: ``reclamation_progress.csv`` (one row per target), ``reclamation_breakdown.csv`` (by
-mode, town and park), ``ledger_plots.geojson`` (every listed plot and its state),
-``projects.geojson`` and ``projects_by_park.csv``, ``low_efficiency_not_in_ledger.csv`` (when
-the evaluation ran), and a burn-up chart ``burnup_<scope>_<metric>_<year>.png`` per target.
-
-Settings (``[reclamation]`` in the config file): ``stalled_days`` (default 180).
+Returns a :class:`geoapp.results.ReclamationResult`: progress per target, the breakdown by
+mode, town and park, every ledger plot and its state, projects and whether they sit on
+reclaimed land, low-efficiency plots not yet in the ledger, and a burn-up chart per target.
+Settings: ``[reclamation] stalled_days``.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -19,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.efficiency import ratio
-from analysis.overlay import assign_largest_share, locate_points
+from analysis.overlay import locate_points
 from analysis.projects import (
     aggregate_intensity,
     investment_intensity,
@@ -38,10 +34,11 @@ from analysis.reclamation import (
     target_period,
 )
 from geoapp.charts import burnup_png
-from geoapp.config import AnalysisConfig
 from geoapp.ledger import STAGE_LABELS_ZH
-from geoapp.stages import StageResult, jsonable, layer, polygons
-from geoapp.stages.evaluation import plot_area_mu
+from geoapp.outputs import rounded_progress
+from geoapp.results import EvaluationResult, ReclamationResult
+from geoapp.settings import DEFAULT_SETTINGS, Settings
+from geoapp.stages import jsonable, layer, polygons
 from layers.crs import STORE_CRS
 from layers.schema import LEDGER_STAGES, RECLAMATION_MODES
 
@@ -53,76 +50,43 @@ _LOW_EFF_COLUMNS = ("plot_id", "area_mu", "district_code", "town_code", "park_id
                     "grade", "reasons", "reasons_zh")
 
 
-@dataclass(frozen=True)
-class ReclamationSettings:
-    """Policy numbers of the reclamation stage.
-
-    Attributes
-    ----------
-    stalled_days
-        A plot not yet reclaimed with no event for this many days is stalled.
-    """
-
-    stalled_days: int = 180
-
-    @classmethod
-    def from_section(cls, section: dict[str, Any]) -> ReclamationSettings:
-        """Read the ``[reclamation]`` config section; unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            raise ValueError(
-                f"[reclamation] has unknown keys {unknown}: expected some of {sorted(known)}"
-            )
-        return cls(**section)
+LAYERS = ("plots", "ledger", "targets", "projects", "parks", "towns", "districts")
+"""Layers this stage reads."""
+SETTINGS = ("reclamation",)
+"""Settings sections this stage reads."""
+NEEDS = ("evaluation",)
+"""Stages whose results this stage takes."""
 
 
-def as_of_date(config: AnalysisConfig, year: int, *, today: date | None = None) -> date:
-    """Give the day progress is measured at: ``config.as_of``, else today or 31 Dec."""
-    if config.as_of is not None:
-        return config.as_of
+def as_of_date(as_of: date | None, year: int, *, today: date | None = None) -> date:
+    """Give the day progress is measured at: ``as_of``, else today or 31 Dec of ``year``."""
+    if as_of is not None:
+        return as_of
     return min(today or date.today(), date(int(year), 12, 31))
 
 
-def plot_scopes(
-    plots: gpd.GeoDataFrame, layers: dict, results: dict
-) -> tuple[pd.DataFrame, list[str]]:
-    """District, town and park of each plot, indexed by ``plot_id``.
-
-    Taken from the evaluation stage's plots table when it carries them, else from the plots
-    layer's own columns, else assigned here by largest share of area
-    (:func:`analysis.overlay.assign_largest_share`).
+def plot_scopes(evaluated: pd.DataFrame, layers: dict) -> tuple[pd.DataFrame, list[str]]:
+    """District, town and park of each plot, indexed by ``plot_id``, as the evaluation found.
 
     Returns
     -------
     scopes
-        ``district_code``, ``town_code``, ``park_id`` (missing columns where they cannot be
-        known, e.g. towns without geometry).
+        ``district_code``, ``town_code``, ``park_id`` (a scope whose layer has no geometry
+        is unknown, so its targets count nothing).
     notes
-        What was done, for the summary.
+        What could not be known, for the summary.
     """
     notes: list[str] = []
-    scopes = pd.DataFrame(index=pd.Index(plots["plot_id"].astype(str), name="plot_id"))
-    evaluated = None
-    if "evaluation" in results:
-        evaluated = results["evaluation"].tables.get("plots")
-    sources = {"district_code": ("districts", "code"), "town_code": ("towns", "code"),
-               "park_id": ("parks", "park_id")}
-    for column, (name, key) in sources.items():
-        source = None
-        if evaluated is not None and column in evaluated.columns and "plot_id" in evaluated:
-            source = evaluated.set_index(evaluated["plot_id"].astype(str))[column]
-            source = source[~source.index.duplicated()]
-        elif column in plots.columns:
-            source = pd.Series(plots[column].to_numpy(), index=scopes.index)
-        elif (shapes := polygons(layers, name, key)) is not None and len(plots):
-            assigned = assign_largest_share(plots, shapes, key)
-            source = pd.Series(assigned.to_numpy(), index=scopes.index)
-            notes.append(f"{column} assigned by largest share of area in {name}")
-        else:
+    ids = evaluated["plot_id"].astype(str) if len(evaluated) else pd.Series(dtype=str)
+    scopes = pd.DataFrame(index=pd.Index(ids, name="plot_id"))
+    for column, name in (("district_code", "districts"), ("town_code", "towns"),
+                         ("park_id", "parks")):
+        key = "park_id" if name == "parks" else "code"
+        if polygons(layers, name, key) is None:
             notes.append(f"no {name} geometry: {column} unknown, {name} targets count nothing")
-            continue
-        scopes[column] = source.reindex(scopes.index).astype("string")
+        if column in evaluated.columns:
+            scopes[column] = pd.Series(evaluated[column].to_numpy(), index=scopes.index
+                                       ).astype("string")
     return scopes, notes
 
 
@@ -137,40 +101,20 @@ def _names(layers: dict) -> dict[tuple[str, str], str]:
     return names
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text)).strip("_") or "x"
-
-
-def _low_efficiency_ids(results: dict) -> tuple[set[str] | None, pd.DataFrame | None]:
-    evaluation = results.get("evaluation")
-    if evaluation is None:
-        return None, None
-    table = evaluation.tables.get("low_efficiency")
-    if table is None:
-        return None, None
-    if "plot_id" in table.columns:
-        ids = table["plot_id"].astype(str)
-    else:
-        ids = pd.Series(table.index.astype(str), index=table.index)
-        table = table.assign(plot_id=ids.to_numpy())
-    return set(ids), table
-
-
-def _ledger_plots(plots, states, scopes, area, *, as_of, settings, low_ids) -> gpd.GeoDataFrame:
+def _ledger_plots(plots, states, scopes, area, *, as_of, stalled_days, low_ids) -> gpd.GeoDataFrame:
     out = states.copy()
     out["stage_zh"] = out["stage"].map(STAGE_LABELS_ZH)
     out["mode_zh"] = out["mode"].map(lambda m: RECLAMATION_MODES.get(m) if isinstance(m, str)
                                      else None)
     out["area_mu"] = area.reindex(out.index)
     out["days_since_event"] = days_since_event(states, as_of=as_of)
-    out["stalled"] = stalled(states, as_of=as_of, days=settings.stalled_days)
+    out["stalled"] = stalled(states, as_of=as_of, days=stalled_days)
     for c in ("first_date", "last_date", "reclaimed_date"):
         out[c] = out[c].map(lambda d: d.isoformat() if isinstance(d, date) else None)
     for c in scopes.columns:
         out[c] = scopes[c].reindex(out.index)
     out["in_plots_layer"] = out.index.isin(scopes.index)
-    if low_ids is not None:
-        out["on_low_efficiency_list"] = out.index.isin(list(low_ids))
+    out["on_low_efficiency_list"] = out.index.isin(list(low_ids))
     geom = plots.set_index(plots["plot_id"].astype(str)).geometry
     geom = geom[~geom.index.duplicated()].reindex(out.index)
     out = out.reset_index()
@@ -240,6 +184,7 @@ def _projects(layers, plots, states, scopes, area) -> tuple[gpd.GeoDataFrame, pd
 
 
 def _charts(targets, states, scopes, names, as_of) -> dict[str, bytes]:
+    """A burn-up chart per target that has started, keyed ``scope_type:scope_id:metric:year``."""
     charts = {}
     for rec in targets.to_dict("records"):
         metric = str(rec["metric"])
@@ -258,9 +203,9 @@ def _charts(targets, states, scopes, names, as_of) -> dict[str, bytes]:
         png = burnup_png(
             series, target=float(rec["value"]), as_of=as_of,
             title_zh=f"{name} {span} {METRIC_ZH[metric]}", unit_zh=unit_zh, unit_en=unit_en,
-            title_en=f"{scope_type} {_safe(scope_id)} {span} {metric}",
+            title_en=f"{scope_type} {scope_id} {span} {metric}",
         )
-        charts[f"burnup_{scope_type}-{_safe(scope_id)}_{metric}_{year}.png"] = png
+        charts[f"{scope_type}:{scope_id}:{metric}:{year}"] = png
     return charts
 
 
@@ -268,9 +213,10 @@ def run(
     layers: dict[str, pd.DataFrame],
     *,
     year: int,
-    config: AnalysisConfig,
-    results: dict[str, StageResult],
-) -> StageResult:
+    evaluation: EvaluationResult,
+    settings: Settings = DEFAULT_SETTINGS,
+    as_of: date | None = None,
+) -> ReclamationResult:
     """Measure reclamation progress against the targets and link projects to reclaimed land.
 
     Parameters
@@ -279,22 +225,23 @@ def run(
         Workspace layers by name (``plots``, ``ledger``, ``targets``, ``projects``, ``parks``,
         ``towns``, ``districts``); missing ones count as empty.
     year
-        Evaluation year; progress is measured as of ``config.as_of``, else today or 31 December
+        Evaluation year; progress is measured as of ``as_of``, else today or 31 December
         of ``year``, whichever is earlier.
-    config
-        Analysis configuration (``[reclamation] stalled_days``).
-    results
-        Earlier stages; the evaluation's ``low_efficiency`` table, when present, marks ledger
-        plots ``on_low_efficiency_list`` and lists the low-efficiency plots not yet in the
-        ledger.
+    evaluation
+        The evaluation of ``year``: each plot's area in 亩 (a plot reclaimed whole counts its
+        register area, else its drawn area) and scopes, and the low-efficiency list (marks
+        ledger plots ``on_low_efficiency_list`` and lists listed plots not yet in the ledger).
+    settings
+        Reads ``settings.reclamation`` (``stalled_days``).
+    as_of
+        The day progress is measured at.
 
     Returns
     -------
-    StageResult
-        Outputs, summary (headline progress per target, counts) and tables.
+    ReclamationResult
     """
-    settings = ReclamationSettings.from_section(config.section("reclamation"))
-    as_of = as_of_date(config, year)
+    stalled_days = settings.reclamation.stalled_days
+    as_of = as_of_date(as_of, year)
     plots = layer(layers, "plots")
     if not isinstance(plots, gpd.GeoDataFrame):
         plots = gpd.GeoDataFrame(plots, geometry=[], crs=STORE_CRS)
@@ -303,36 +250,32 @@ def run(
     if len(targets) == 0:
         targets = pd.DataFrame(columns=["scope_type", "scope_id", "year", "metric", "value"])
 
-    # a plot reclaimed whole counts its register area (宗地面积), else its drawn area
-    # (as the evaluation measured it when it ran: not measured twice)
+    evaluated = evaluation.plots
     area = pd.Series(dtype="float64")
-    if len(plots):
-        evaluation = results.get("evaluation")
-        evaluated = evaluation.tables.get("plots") if evaluation is not None else None
-        area = plot_area_mu(plots, evaluated).set_axis(
-            pd.Index(plots["plot_id"].astype(str), name="plot_id"))
-    scopes, notes = plot_scopes(plots, layers, results)
+    if len(evaluated):
+        area = pd.Series(pd.to_numeric(evaluated["area_mu"], errors="coerce").to_numpy(),
+                         index=pd.Index(evaluated["plot_id"].astype(str), name="plot_id"),
+                         dtype="float64")
+    scopes, notes = plot_scopes(evaluated, layers)
     states = plot_states(ledger, as_of=as_of, area_mu=area)
     names = _names(layers)
 
     progress = reclamation_progress(targets, states, scopes, as_of=as_of, names=names)
     breakdown = progress_breakdown(targets, states, scopes, as_of=as_of)
-    low_ids, low_table = _low_efficiency_ids(results)
-    ledger_plots = _ledger_plots(plots, states, scopes, area, as_of=as_of, settings=settings,
-                                 low_ids=low_ids)
+    low_table = evaluation.low_efficiency
+    low_ids = set(low_table["plot_id"].astype(str)) if "plot_id" in low_table else set()
+    ledger_plots = _ledger_plots(plots, states, scopes, area, as_of=as_of,
+                                 stalled_days=stalled_days, low_ids=low_ids)
     projects, by_park = _projects(layers, plots, states, scopes, area)
+    listed = set(states.index)
+    missing = low_table[~low_table["plot_id"].astype(str).isin(listed)] \
+        if "plot_id" in low_table else low_table
+    missing = pd.DataFrame(missing[[c for c in _LOW_EFF_COLUMNS if c in missing.columns]]
+                           ).reset_index(drop=True)
 
-    outputs: dict[str, Any] = {
-        "reclamation_progress.csv": _rounded(progress),
-        "reclamation_breakdown.csv": breakdown.round({"achieved": 2}),
-        "ledger_plots.geojson": ledger_plots,
-        "projects.geojson": projects,
-    }
-    if len(by_park):
-        outputs["projects_by_park.csv"] = by_park
     summary: dict[str, Any] = {
         "as_of": as_of.isoformat(),
-        "stalled_days": settings.stalled_days,
+        "stalled_days": stalled_days,
         "ledger_events": len(ledger),
         "ledger_plots": len(states),
         "reclaimed_plots": int((states["stage"].map(LEDGER_STAGES.index)
@@ -344,42 +287,22 @@ def run(
             {k: r[k] for k in ("scope_type", "scope_id", "scope_name", "year", "metric",
                                "since_year", "target", "achieved", "pct", "expected_by_date",
                                "forecast")}
-            for r in outputs["reclamation_progress.csv"].to_dict("records")
+            for r in rounded_progress(progress).to_dict("records")
         ],
         "headline": [_headline(r) for r in progress.to_dict("records")],
         "projects": len(projects),
         "projects_on_reclaimed_land": int(projects["on_reclaimed_land"].sum())
         if "on_reclaimed_land" in projects.columns else 0,
+        "low_efficiency_plots": len(low_table),
+        "low_efficiency_not_in_ledger": len(missing),
     }
     if notes:
         summary["notes"] = notes
-    tables: dict[str, Any] = {
-        "reclamation_progress": progress,
-        "reclamation_breakdown": breakdown,
-        "ledger_plots": ledger_plots,
-        "projects": projects,
-        "projects_by_park": by_park,
-    }
-    if low_table is not None:
-        listed = set(states.index)
-        missing = low_table[~low_table["plot_id"].astype(str).isin(listed)]
-        cols = [c for c in _LOW_EFF_COLUMNS if c in missing.columns]
-        missing = pd.DataFrame(missing[cols]).reset_index(drop=True)
-        outputs["low_efficiency_not_in_ledger.csv"] = missing
-        tables["low_efficiency_not_in_ledger"] = missing
-        summary["low_efficiency_plots"] = len(low_table)
-        summary["low_efficiency_not_in_ledger"] = len(missing)
-    outputs.update(_charts(targets, states, scopes, names, as_of))
-    return StageResult(outputs=outputs, summary=jsonable(summary), tables=tables)
-
-
-def _rounded(progress: pd.DataFrame) -> pd.DataFrame:
-    out = progress.copy()
-    for c in ("target", "achieved", "expected_by_date", "forecast"):
-        out[c] = out[c].round(2)
-    out["pct"] = out["pct"].round(4)
-    out["elapsed_fraction"] = out["elapsed_fraction"].round(4)
-    return out
+    return ReclamationResult(
+        progress=progress, breakdown=breakdown, ledger_plots=ledger_plots, projects=projects,
+        projects_by_park=by_park, low_efficiency_not_in_ledger=missing,
+        burnups=_charts(targets, states, scopes, names, as_of), summary=jsonable(summary),
+    )
 
 
 def _headline(r: dict) -> str:

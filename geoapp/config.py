@@ -72,12 +72,13 @@ def run_config(args: argparse.Namespace) -> int:
         return 0
     if args.action == "set":
         new = settings.with_value(args.key, parse_value(args.value))
+        what = f"{args.key} = {args.value}"
     elif args.action == "unset":
         new = settings.without(args.key)
+        what = f"{args.key} back to its default"
     else:  # import
         new = Settings.from_toml(args.file)
+        what = f"settings from {args.file}"
     ws.write_settings(new.overrides)
-    what = {"set": f"{args.key} = {args.value}", "unset": f"{args.key} back to its default",
-            "import": f"settings from {getattr(args, 'file', '')}"}[args.action]
     print(f"{args.workspace}: {what}; the next analysis re-runs the stages that read it")
     return 0

@@ -152,7 +152,8 @@ def to_items(result: StageResult) -> list[tuple[str, str, bytes]]:
     Encode a result as ``(name, kind, data)`` rows for the workspace (summary excluded).
 
     Kinds: ``parquet`` (a table), ``geoparquet`` (a table with its own geometry),
-    ``parquet+plots`` (a table whose geometry is the plots layer's, stored without it),
+    ``parquet+plots:<column>`` (a table whose geometry is the plots layer's, stored without
+    it: the column is kept empty in its place),
     ``geotiff`` and ``png`` (items of a dict attribute, named ``attribute/key``).
     """
     items: list[tuple[str, str, bytes]] = []
@@ -169,8 +170,10 @@ def to_items(result: StageResult) -> list[tuple[str, str, bytes]]:
             continue
         buf = io.BytesIO()
         if isinstance(value, gpd.GeoDataFrame) and f.metadata.get("geometry") == "plots":
-            pd.DataFrame(value.drop(columns=value.geometry.name)).to_parquet(buf)
-            kind = "parquet+plots"
+            frame = pd.DataFrame(value)
+            frame[value.geometry.name] = None  # keeps the column's place, holds no polygon
+            frame.to_parquet(buf)
+            kind = f"parquet+plots:{value.geometry.name}"
         elif isinstance(value, gpd.GeoDataFrame):
             value.to_parquet(buf)
             kind = "geoparquet"
@@ -201,13 +204,15 @@ def decode_item(kind: str, data: bytes,
     if kind == "geoparquet":
         return gpd.read_parquet(io.BytesIO(data))
     frame = pd.read_parquet(io.BytesIO(data))
-    if kind == "parquet+plots":
+    if kind.startswith("parquet+plots:"):
+        column = kind.split(":", 1)[1]
         geometry = plot_geometry() if plot_geometry is not None else None
         if geometry is None:
-            return gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs="EPSG:4326")
+            frame[column] = gpd.GeoSeries([None] * len(frame), index=frame.index)
+            return gpd.GeoDataFrame(frame, geometry=column, crs="EPSG:4326")
         ids = frame["plot_id"].astype("string").to_numpy()
-        geoms = geometry.reindex(ids).to_numpy()
-        return gpd.GeoDataFrame(frame, geometry=geoms, crs=geometry.crs)
+        frame[column] = gpd.GeoSeries(geometry.reindex(ids).to_numpy(), index=frame.index)
+        return gpd.GeoDataFrame(frame, geometry=column, crs=geometry.crs)
     return frame
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from geoapp.sheets import layout
 from geoapp.sheets.fonts import FONT_ENV, FontMissingError, find_cjk_font
-from geoapp.sheets.render import make_sheet, parse_scope, render_sheet
+from geoapp.sheets.render import make_sheet, parse_scope, render_sheet, sheet_inputs
 
 BAOSHAN = "310113"
 PT_PER_MM = 72 / 25.4
@@ -29,10 +29,12 @@ def demo(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("sheets") / "demo.gpkg"
     build_demo_workspace(path, n_plots=600)
-    layers = Workspace(path).read_all()
+    ws = Workspace(path)
+    layers = ws.read_all()
     plots = run_analysis(layers, year=2023, stages=("evaluation",))["evaluation"].tables["plots"]
     context = {k: layers[k] for k in ("districts", "towns", "parks")}
-    return {"plots": plots, "context": context}
+    inputs = sheet_inputs(layers, metadata=ws.metadata(), provenance=ws.provenance())
+    return {"plots": plots, "context": context, "inputs": inputs}
 
 
 def _kw(demo, **kw):
@@ -209,6 +211,40 @@ def test_missing_font_names_the_package(monkeypatch, tmp_path):
     real = find_cjk_font()
     monkeypatch.setenv(FONT_ENV, str(real))
     assert find_cjk_font((str(tmp_path / "none.ttc"),)) == real
+
+
+def test_sheet_inputs_from_the_workspace(demo):
+    inputs = demo["inputs"]
+    assert inputs["synthetic"] is True
+    assert set(inputs["context"]) == {"districts", "towns", "zones", "parks"}
+    assert inputs["sources"] == [
+        "districts: geoapp demo --seed 0 --plots 600 (SYNTHETIC) (bundled AMap district "
+        "boundaries, GCJ-02 converted to WGS84)",
+        "towns, zones, parks, plots, enterprises: geoapp demo --seed 0 --plots 600 (SYNTHETIC)",
+    ]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", inputs["as_of"])
+
+
+@pytest.mark.parametrize("metric", ["grade", "tax_per_mu_growth", "output_per_mu"])
+def test_other_metrics_use_the_apps_classes(demo, metric):
+    from geoapp.app_data import METRICS, make_legend
+
+    plots = demo["plots"]
+    sheet = render_sheet(plots, metric=metric, scope=f"district:{BAOSHAN}",
+                         layers=("districts", "plots"), **_kw(demo))
+    assert sheet.legend == make_legend(plots, metric, "quantiles")
+    assert sheet.title == f"宝山区 {METRICS[metric].zh} 2023"
+    assert sheet.low_efficiency_ids == []  # layer switched off
+    sheet.figure.clear()
+
+
+def test_whole_workspace_sheet_from_sheet_inputs(demo, tmp_path):
+    inputs = dict(demo["inputs"])
+    sheet = render_sheet(demo["plots"], year=2023, size="A4", layers=("districts", "zones",
+                                                                      "plots"), **inputs)
+    assert len(sheet.plot_ids) == len(demo["plots"])
+    assert sheet.scope.name == "宝山区、金山区"
+    sheet.figure.clear()
 
 
 # -- paper arithmetic -------------------------------------------------------------------------

@@ -6,7 +6,14 @@ arithmetic and furniture, :mod:`geoapp.sheets.fonts` finds the CJK font.
 """
 
 from geoapp.sheets.fonts import FontMissingError, find_cjk_font
-from geoapp.sheets.render import SHEET_LAYERS, Sheet, make_sheet, render_sheet, save_sheet
+from geoapp.sheets.render import (
+    SHEET_LAYERS,
+    Sheet,
+    make_sheet,
+    render_sheet,
+    save_sheet,
+    sheet_inputs,
+)
 
 __all__ = [
     "SHEET_LAYERS",
@@ -16,4 +23,5 @@ __all__ = [
     "make_sheet",
     "render_sheet",
     "save_sheet",
+    "sheet_inputs",
 ]

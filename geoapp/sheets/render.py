@@ -18,7 +18,8 @@ Geometry is drawn in :data:`layers.crs.WORK_CRS` (UTM 51N, metres) at a round sc
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -438,13 +439,13 @@ def render_sheet(
         # Title band.
         title = _title(sc, metric_info, year, lang)
         tb = frames.title
-        fig.text(tb.x / pw, (tb.y + tb.h * 0.55) / ph, title, ha="left", va="center",
-                 fontsize=22 * k)
+        fig.text(tb.x / pw, (tb.y + tb.h * (0.68 if synthetic else 0.55)) / ph, title,
+                 ha="left", va="center", fontsize=22 * k)
         zh, en = _app("TEXT")["synthetic"]
         note = zh if lang == "zh" else f"{en} ({zh})"
         if synthetic:
-            fig.text((tb.x + tb.w) / pw, (tb.y + tb.h * 0.55) / ph, note, ha="right",
-                     va="center", fontsize=13 * k, color="#c62828")
+            fig.text(tb.x / pw, (tb.y + tb.h * 0.27) / ph, note, ha="left",
+                     va="center", fontsize=12 * k, color="#c62828")
         y_rule = (tb.y + 2 * k) / ph
         fig.add_artist(Line2D([tb.x / pw, (tb.x + tb.w) / pw], [y_rule, y_rule],
                               transform=fig.transFigure, color="#333333", linewidth=1.0))
@@ -519,6 +520,63 @@ def render_sheet(
     return Sheet(figure=fig, map_ax=ax, frames=frames, title=title, scope=sc, scale=scale,
                  scale_bar=bar, plot_ids=drawn_ids, low_efficiency_ids=low_ids, legend=legend,
                  rc=rc)
+
+
+SOURCE_LAYERS: tuple[str, ...] = ("districts", "towns", "zones", "parks", "plots", "enterprises")
+"""Layers whose provenance a sheet lists (what its map and numbers are made of)."""
+
+
+def sheet_inputs(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    provenance: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """
+    The ``context``, ``synthetic``, ``sources`` and ``as_of`` arguments of :func:`make_sheet`.
+
+    Parameters
+    ----------
+    layers
+        Workspace layers by name (``Workspace.read_all()``).
+    metadata
+        Workspace metadata (``Workspace.metadata()``); ``synthetic`` is read from it.
+    provenance
+        Import records (``Workspace.provenance()``: ``layer``, ``source``, ``details`` JSON,
+        ``imported_at``); the latest record of each of :data:`SOURCE_LAYERS` is listed, layers
+        with the same source on one line, with any recorded conversion.
+
+    Returns
+    -------
+    dict
+        Keyword arguments to pass on, e.g. ``make_sheet(plots, out=..., **sheet_inputs(...))``.
+    """
+    context = {n: layers[n] for n in ("districts", "towns", "zones", "parks")
+               if n in layers and layers[n] is not None and len(layers[n])}
+    synthetic = bool((metadata or {}).get("synthetic", False))
+    sources: dict[str, list[str]] = {}
+    as_of = None
+    records = (provenance.to_dict("records") if isinstance(provenance, pd.DataFrame)
+               else list(provenance or []))
+    latest = {str(r.get("layer")): r for r in records}  # later records replace earlier ones
+    for name in SOURCE_LAYERS:
+        r = latest.get(name)
+        if r is None or not r.get("source"):
+            continue
+        text = str(r["source"])
+        details = r.get("details")
+        if isinstance(details, str):
+            try:
+                details = json.loads(details)
+            except ValueError:
+                details = None
+        if isinstance(details, Mapping) and details.get("conversion"):
+            text += f" ({details['conversion']})"
+        sources.setdefault(text, []).append(name)
+        stamp = str(r.get("imported_at") or "")[:10]
+        as_of = max(as_of or stamp, stamp) if stamp else as_of
+    lines = [f"{', '.join(names)}: {text}" for text, names in sources.items()]
+    return {"context": context, "synthetic": synthetic, "sources": lines, "as_of": as_of}
 
 
 def save_sheet(sheet: Sheet, out: str | Path, *, dpi: int = 300) -> Path:

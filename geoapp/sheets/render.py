@@ -398,24 +398,19 @@ def render_sheet(
             spine.set_linewidth(0.8)
         ax.set_facecolor("white")
 
-        z = 1.0
         drawn_ids: list[str] = []
         low_ids: list[str] = []
-        swatches: list[layout.Swatch] = []
-        for name in SHEET_LAYERS:
-            if name not in layers:
-                continue
-            z += 1
-            if name in ("plots", "low_efficiency"):
+        for z, name in enumerate(SHEET_LAYERS, start=2):
+            if name not in layers or name in ("plots", "low_efficiency"):
                 continue
             geoms = _in_view(context.get(name), view)
-            if geoms is None or not len(geoms):
-                continue
-            _draw(ax, geoms, zorder=z, **STYLES[name])
+            if geoms is not None and len(geoms):
+                _draw(ax, geoms, zorder=z, **STYLES[name])
         if "plots" in layers and len(chosen):
-            classes = legend.classify(chosen[legend.metric if legend.categories else
-                                             metric_info.column]) if len(legend.colors) else (
-                np.full(len(chosen), -1))
+            column = "grade" if legend.categories else metric_info.column
+            values = (chosen[column] if column in chosen
+                      else pd.Series(np.nan, index=chosen.index))
+            classes = legend.classify(values) if legend.colors else np.full(len(chosen), -1)
             colors = [legend.colors[c] if c >= 0 else no_data for c in classes]
             kept = _draw(ax, plots_m.to_numpy(), zorder=10, facecolors=colors,
                          **STYLES["plots"])
@@ -456,6 +451,7 @@ def render_sheet(
         lax.set_xlim(0, lb.w)
         lax.set_ylim(0, lb.h)
         lax.set_axis_off()
+        swatches: list[layout.Swatch] = []
         for label, color in zip(legend.labels, legend.colors, strict=True):
             swatches.append(layout.Swatch(label, face=color, edge="#555555", linewidth=0.3))
         swatches.append(layout.Swatch(_word("no_data", lang), face=no_data, edge="#555555",
@@ -486,7 +482,7 @@ def render_sheet(
 
         as_of_text = (as_of.isoformat() if isinstance(as_of, date) else
                       str(as_of) if as_of else date.today().isoformat())
-        colon = ": " if lang == "en" else ":"
+        colon = ": " if lang == "en" else "："
         schemes = _app("SCHEMES")
         scheme_key = legend.scheme if legend.scheme in schemes else None
         red = "#c62828"
@@ -502,8 +498,9 @@ def render_sheet(
                           "black"))
         lines.append((f"{_word('plots_drawn', lang)}{colon}{len(drawn_ids)}"
                       f" ({_word('of_which_low', lang)} {len(low_ids)})", "black"))
-        lines.append((f"{_word('sources', lang)}{colon}"
-                      + ("; ".join(str(s) for s in sources) if sources else "—"), "black"))
+        listed = [str(x) for x in sources] or ["—"]
+        lines.append((f"{_word('sources', lang)}{colon}{listed[0]}", "black"))
+        lines += [(x, "black") for x in listed[1:]]
         if synthetic:
             lines.append((note, red))
         lines.append((_word("made", lang), "#555555"))

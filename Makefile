@@ -15,6 +15,7 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m geoapp.offline --install
+	bash scripts/ensure_fonts.sh
 
 demo.gpkg: | install
 	$(BIN)/geoapp demo demo.gpkg --plots $(PLOTS)
@@ -30,6 +31,7 @@ run: analyze
 
 test: install
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_fonts.sh --test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

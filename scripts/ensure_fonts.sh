@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install Debian's CJK font for the map sheets' Chinese text (geoapp/sheets/fonts.py finds it
+# by file path) when no CJK font is installed; with --test also poppler-utils (pdftotext,
+# pdfinfo: the sheet tests read the PDFs with them). Idempotent and quick when present.
+# Needs root (or sudo) and Debian's package mirror; nothing is fetched at run time.
+set -euo pipefail
+
+FONT_FILES="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf
+/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+missing=""
+have_font=""
+for f in $FONT_FILES; do
+    if [ -f "$f" ]; then have_font="$f"; break; fi
+done
+[ -n "$have_font" ] || missing="fonts-wqy-zenhei"
+if [ "${1:-}" = "--test" ] && ! command -v pdftotext >/dev/null 2>&1; then
+    missing="$missing poppler-utils"
+fi
+if [ -z "$missing" ]; then
+    echo "fonts present: ${have_font}"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "ensure_fonts: missing$missing and not root; install them with apt-get" >&2
+        exit 1
+    fi
+fi
+
+echo "ensure_fonts: installing $missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "ensure_fonts: installed $missing"

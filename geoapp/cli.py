@@ -115,6 +115,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--date", type=date.fromisoformat,
                    help="date for rows without one (a status sheet with no date column)")
 
+    p = sub.add_parser("sheet", help="a printable map sheet (PDF or 300 dpi PNG)")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="F.pdf (vector) or F.png (300 dpi)")
+    p.add_argument("--size", choices=("A4", "A3"), default="A3")
+    p.add_argument("--orient", choices=("landscape", "portrait"), default="landscape")
+    p.add_argument("--scope", help="district:310113, town:310113101 or park:BS-P01 "
+                                   "(default: every district)")
+    p.add_argument("--metric", default="tax_per_mu",
+                   help="plot colour: tax_per_mu, output_per_mu, grade, tax_per_mu_growth …")
+    p.add_argument("--layers", default="districts,towns,parks,plots,low_efficiency",
+                   help="comma-separated: districts,towns,zones,parks,plots,low_efficiency")
+    p.add_argument("--year", type=int)
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
     p = sub.add_parser("app", help="start the map app in the browser")
     p.add_argument("workspace", type=Path, nargs="?", default=Path("demo.gpkg"))
     p.add_argument("--port", type=int, default=8501)
@@ -240,6 +254,26 @@ def _run(args) -> int:
             n = ledger.import_events(args.workspace, args.file, sheet=args.sheet,
                                      default_date=args.date)
             print(f"appended {n} events to the ledger of {args.workspace}")
+        return EXIT_OK
+
+    if args.command == "sheet":
+        from geoapp.sheets import FontMissingError, make_sheet, sheet_inputs
+        from geoapp.workspace import Workspace
+
+        run = pipeline.analyse_workspace(args.workspace, year=args.year, stages=("evaluation",))
+        ws = Workspace(args.workspace)
+        context = {name: ws.read(name) for name in ("districts", "towns", "zones", "parks")}
+        try:
+            path = make_sheet(
+                run.results["evaluation"].plots, out=args.out, size=args.size,
+                orient=args.orient, scope=args.scope, metric=args.metric,
+                layers=tuple(x.strip() for x in args.layers.split(",") if x.strip()),
+                year=run.year, lang=args.lang,
+                **sheet_inputs(context, metadata=ws.metadata(), provenance=ws.provenance()))
+        except FontMissingError as exc:
+            _err(f"geoapp sheet: {exc}")
+            return EXIT_USAGE
+        print(f"wrote {path}")
         return EXIT_OK
 
     if args.command == "app":

@@ -294,3 +294,23 @@ def test_wrap_breaks_long_lines_under_the_width():
     assert len(lines) > 1
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert all(layout.text_width_mm(line, 8.5) <= 60 for line in lines)
+
+
+def test_sheet_command_writes_a_district_sheet_from_stored_results(demo_workspace, tmp_path,
+                                                                    capsys):
+    import shutil
+    import subprocess
+
+    from geoapp.cli import main
+
+    ws = tmp_path / "ws.gpkg"
+    shutil.copy(demo_workspace, ws)
+    out = tmp_path / "baoshan.pdf"
+    assert main(["sheet", str(ws), "--out", str(out), "--scope", "district:310113"]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "宝山区 亩均税收 2023" in text and "合成演示数据" in text
+    assert main(["sheet", str(ws), "--out", str(out), "--scope", "district:999"]) == 2
+    assert "known: ['310113', '310116']" in capsys.readouterr().err

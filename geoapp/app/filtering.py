@@ -34,12 +34,6 @@ class Filters:
     grades: tuple[str, ...] = ()
     ledger_stages: tuple[str, ...] = ()
 
-    @property
-    def active(self) -> bool:
-        """Whether any restriction is set."""
-        return any((self.districts, self.towns, self.parks, self.industries, self.grades,
-                    self.ledger_stages))
-
 
 _FILTER_COLUMNS = (("districts", "district_code"), ("towns", "town_code"), ("parks", "park_id"),
                    ("industries", "industry"), ("grades", "grade"),

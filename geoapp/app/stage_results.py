@@ -8,7 +8,6 @@ import shapely
 
 from geoapp.app.loading import AppData
 from layers.crs import STORE_CRS
-from layers.schema import LEDGER_STAGES, PROJECT_STAGES
 
 RANKING_COLUMNS: tuple[str, ...] = (
     "rank", "name", "composite_score", "n_plots", "land_mu", "n_enterprises", "tax_per_mu",
@@ -88,6 +87,3 @@ def project_points(data: AppData) -> gpd.GeoDataFrame:
     proj = proj[proj.geometry.notna() & ~proj.geometry.is_empty]
     pts = shapely.point_on_surface(proj.geometry.array)
     return gpd.GeoDataFrame(proj.drop(columns=proj.geometry.name), geometry=pts, crs=STORE_CRS)
-
-
-STAGE_ORDER = {"ledger": LEDGER_STAGES, "projects": PROJECT_STAGES}

@@ -19,10 +19,10 @@ from geoapp.export.sheets import write_about, write_table
 from layers.schema import SCHEMAS
 
 REPORT_SHEETS: dict[str, tuple[str, ...]] = {
-    "园区排名": ("park_ranking", "parks_ranked", "ranking", "parks"),
-    "低效用地清单": ("low_efficiency", "low_efficiency_list", "low_efficiency_plots"),
-    "盘活进度": ("reclamation", "reclamation_progress", "progress", "reclamation_plots"),
-    "综合评价": ("enterprises", "evaluation", "plots_evaluated", "grades", "enterprise_grades"),
+    "园区排名": ("park_ranking",),
+    "低效用地清单": ("low_efficiency",),
+    "盘活进度": ("reclamation_progress",),
+    "综合评价": ("enterprises", "evaluation"),
 }
 """Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
 

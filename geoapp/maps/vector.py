@@ -331,8 +331,8 @@ def hotspot_layer(table: pd.DataFrame | None, viewport: Viewport, *, shift: str 
     """Significant hot and cold spots (Gi* of tax per mu) in view, as coloured dots."""
     if not isinstance(table, gpd.GeoDataFrame) or table.empty:
         return None
-    col = next((c for c in ("gi_class", "hotspot", "class") if c in table), None)
-    if col is None:
+    col = "gi_class"
+    if col not in table:
         return None
     labels = table[col].astype(str)
     keep = table[labels.isin(HOTSPOT_CLASSES).to_numpy()]

@@ -403,10 +403,8 @@ def projects_ui(data: loading.AppData, lang: str) -> None:
     if proj.empty:
         st.info(t("no_results"))
         return
-    from analysis.projects import projects_by_stage
-
     frame = pd.DataFrame(proj.drop(columns="geometry", errors="ignore"))
-    st.dataframe(projects_by_stage(frame), key="projects_by_stage")
+    st.dataframe(stage_results.projects_by_stage(frame), key="projects_by_stage")
     st.dataframe(frame, hide_index=True, key="projects_table")
 
 

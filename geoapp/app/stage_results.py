@@ -6,6 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from analysis import projects as project_analysis
 from geoapp.app.loading import AppData
 from layers.crs import STORE_CRS
 
@@ -87,3 +88,8 @@ def project_points(data: AppData) -> gpd.GeoDataFrame:
     proj = proj[proj.geometry.notna() & ~proj.geometry.is_empty]
     pts = shapely.point_on_surface(proj.geometry.array)
     return gpd.GeoDataFrame(proj.drop(columns=proj.geometry.name), geometry=pts, crs=STORE_CRS)
+
+
+def projects_by_stage(projects: pd.DataFrame) -> pd.DataFrame:
+    """Count projects per stage in each park (:func:`analysis.projects.projects_by_stage`)."""
+    return project_analysis.projects_by_stage(projects)

@@ -1,4 +1,4 @@
-"""geoapp's browser app: a thin shell over :mod:`geoapp.app_data` and :mod:`geoapp.maps`.
+"""geoapp's browser app: a thin shell over :mod:`geoapp.app` and :mod:`geoapp.maps`.
 
 Start it with ``geoapp app [WORKSPACE] [--port N]``, or
 ``streamlit run streamlit_app.py --server.enableStaticServing true -- --workspace demo.gpkg``
@@ -18,8 +18,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geoapp import app_data as ad
 from geoapp import maps
+from geoapp.app import cards, downloads, filtering, i18n, loading, stage_results, symbology, viewing
 from geoapp.offline import missing_assets
 
 MAP_HEIGHT = 620
@@ -39,24 +39,24 @@ def app_args(argv: list[str] | None = None) -> argparse.Namespace:
 @st.cache_data(show_spinner=False, max_entries=8)
 def get_years(path: str, mtime: float) -> list[int]:
     """Years with enterprise figures (reads the ``year`` column only)."""
-    return ad.workspace_years(path)
+    return loading.workspace_years(path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def get_data(path: str, mtime: float, year: int, analyse: bool = True) -> ad.AppData:
+def get_data(path: str, mtime: float, year: int, analyse: bool = True) -> loading.AppData:
     """App data for one workspace version and year (shared, never mutated).
 
-    ``year`` is always resolved before the call (:func:`ad.resolve_year`), so the load and
+    ``year`` is always resolved before the call (:func:`loading.resolve_year`), so the load and
     every cache built on it share one key: the workspace is read and analysed once.
     """
-    return ad.load_app_data(path, mtime, year, analyse=analyse)
+    return loading.load_app_data(path, mtime, year, analyse=analyse)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def get_legend(path: str, mtime: float, year: int, analyse: bool, metric: str,
-               scheme: str) -> ad.Legend:
+               scheme: str) -> symbology.Legend:
     """Class breaks on the unfiltered plots: colours keep their meaning when filters change."""
-    return ad.make_legend(get_data(path, mtime, year, analyse).plots, metric, scheme)
+    return symbology.make_legend(get_data(path, mtime, year, analyse).plots, metric, scheme)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -78,7 +78,7 @@ def get_density(path: str, mtime: float, year: int, analyse: bool, industry: str
     """
     from geoapp.stages.clusters import file_slug
 
-    tifs = ad.density_rasters(get_data(path, mtime, year, analyse))
+    tifs = stage_results.density_rasters(get_data(path, mtime, year, analyse))
     tif = tifs.get(f"density_{file_slug(industry)}.tif") if industry else None
     tif = tif or tifs.get("density_all.tif") or next(iter(tifs.values()), None)
     return maps.density_overlay(tif, shift=shift) if tif else None
@@ -86,7 +86,7 @@ def get_density(path: str, mtime: float, year: int, analyse: bool, industry: str
 
 def t(key: str) -> str:
     """Translate a UI word to the chosen language."""
-    return ad.tr(key, st.session_state.get("lang", "zh"))
+    return i18n.tr(key, st.session_state.get("lang", "zh"))
 
 
 # -- sidebar -------------------------------------------------------------------------------
@@ -106,13 +106,13 @@ def workspace_ui(default: str) -> str:
     return st.sidebar.text_input(t("workspace"), value=default, key="workspace").strip()
 
 
-def layers_ui(data: ad.AppData, lang: str) -> tuple[str, ...]:
+def layers_ui(data: loading.AppData, lang: str) -> tuple[str, ...]:
     """One checkbox per layer; returns the layers switched on."""
     st.sidebar.subheader(t("layers"))
     on = []
-    for key in ad.LAYER_KEYS:
-        label = ad.tr(key, lang)
-        if st.sidebar.checkbox(label, value=key in ad.DEFAULT_LAYERS, key=f"layer_{key}"):
+    for key in i18n.LAYER_KEYS:
+        label = i18n.tr(key, lang)
+        if st.sidebar.checkbox(label, value=key in i18n.DEFAULT_LAYERS, key=f"layer_{key}"):
             on.append(key)
     return tuple(on)
 
@@ -142,16 +142,17 @@ def basemap_ui(lang: str) -> maps.Basemap:
 
 def style_ui(lang: str) -> tuple[str, str]:
     """Metric and classification scheme."""
-    metric = st.sidebar.selectbox(t("metric"), list(ad.METRICS), key="metric",
-                                  format_func=lambda k: ad.METRICS[k].label(lang))
-    scheme = st.sidebar.selectbox(t("scheme"), list(ad.SCHEMES), key="scheme",
-                                  format_func=lambda k: ad.SCHEMES[k][0 if lang == "zh" else 1])
+    metric = st.sidebar.selectbox(t("metric"), list(symbology.METRICS), key="metric",
+                                  format_func=lambda k: symbology.METRICS[k].label(lang))
+    scheme = st.sidebar.selectbox(
+        t("scheme"), list(symbology.SCHEMES), key="scheme",
+        format_func=lambda k: symbology.SCHEMES[k][0 if lang == "zh" else 1])
     return metric, scheme
 
 
-def filters_ui(data: ad.AppData, lang: str) -> ad.Filters:
+def filters_ui(data: loading.AppData, lang: str) -> filtering.Filters:
     """Multiselects for every filter; returns the selection."""
-    options = ad.filter_options(data)
+    options = filtering.filter_options(data)
     chosen = {}
     with st.sidebar.expander(t("filters"), expanded=False):
         for attr, word in (("districts", "district"), ("towns", "town"), ("parks", "park"),
@@ -159,14 +160,14 @@ def filters_ui(data: ad.AppData, lang: str) -> ad.Filters:
                            ("ledger_stages", "ledger_stage")):
             chosen[attr] = tuple(st.multiselect(
                 t(word), options[attr], key=f"filter_{attr}",
-                format_func=lambda v, a=attr: ad.option_label(a, v, data, lang)))
-    return ad.Filters(**chosen)
+                format_func=lambda v, a=attr: filtering.option_label(a, v, data, lang)))
+    return filtering.Filters(**chosen)
 
 
 # -- map tab -------------------------------------------------------------------------------
 
 
-def _handle_click(value: dict | None, data: ad.AppData, mask: np.ndarray) -> None:
+def _handle_click(value: dict | None, data: loading.AppData, mask: np.ndarray) -> None:
     """Turn a new click on the map into a selection (plot or park) or a zoom (grid cell)."""
     if not value:
         return
@@ -188,19 +189,19 @@ def _handle_click(value: dict | None, data: ad.AppData, mask: np.ndarray) -> Non
     if kind == "park" and fid:
         st.session_state["selected"] = ("park", str(fid))
         return
-    hit = ad.feature_at(data, marker[1], marker[0], mask)
+    hit = viewing.feature_at(data, marker[1], marker[0], mask)
     if hit:
         st.session_state["selected"] = ("plot", hit)
 
 
-def search_ui(data: ad.AppData, lang: str) -> None:
+def search_ui(data: loading.AppData, lang: str) -> None:
     """Search box: a hit selects the plot and flies the map to it."""
     query = st.text_input(t("search"), key="search", placeholder="P000123 / 企业名称 / 9131...")
     if not query:
         return
     if st.session_state.get("searched") == query:
         return
-    hits = ad.search(data, query)
+    hits = cards.search(data, query)
     st.session_state["searched"] = query
     if hits.empty:
         st.session_state["search_message"] = f"{t('no_match')}: {query}"
@@ -219,25 +220,27 @@ def _swatch(color: str, label: str, *, outline: bool = False, dot: bool = False)
             f"margin-right:6px;vertical-align:middle'></span>{label}</div>")
 
 
-def legend_ui(legend: ad.Legend, metric: str, lang: str, view: maps.MapView,
+def legend_ui(legend: symbology.Legend, metric: str, lang: str, view: maps.MapView,
               layers: tuple[str, ...]) -> None:
     """Legends of the plot colours and of every other layer switched on, beside the map."""
-    name = ad.METRICS["grade" if legend.metric == "grade" else metric].label(lang)
+    name = symbology.METRICS["grade" if legend.metric == "grade" else metric].label(lang)
     rows = [f"<div style='font-weight:600;margin-bottom:4px'>{t('legend')}: {name}</div>"]
     rows += [_swatch(c, label) for label, c in zip(legend.labels, legend.colors, strict=True)]
-    rows.append(_swatch(ad.NO_DATA_COLOR, "无数据" if lang == "zh" else "no data"))
+    rows.append(_swatch(symbology.NO_DATA_COLOR, "无数据" if lang == "zh" else "no data"))
     extra = []
     if "low_efficiency" in layers:
-        extra.append(_swatch("#d50000", ad.tr("low_efficiency", lang), outline=True))
+        extra.append(_swatch("#d50000", i18n.tr("low_efficiency", lang), outline=True))
     if "parks" in layers:
-        extra.append(_swatch("#3949ab", ad.tr("parks", lang), outline=True))
+        extra.append(_swatch("#3949ab", i18n.tr("parks", lang), outline=True))
     if "zones" in layers:
         extra += [_swatch(c, z) for z, c in zip(("104", "195", "198"),
                                                  ("#4daf4a", "#ff7f00", "#984ea3"), strict=True)]
     if "ledger" in layers:
-        extra += [_swatch(c, ad.tr(s, lang), outline=True) for s, c in ad.LEDGER_COLORS.items()]
+        extra += [_swatch(c, i18n.tr(s, lang), outline=True)
+                  for s, c in symbology.LEDGER_COLORS.items()]
     if "projects" in layers:
-        extra += [_swatch(c, ad.tr(s, lang), dot=True) for s, c in ad.PROJECT_COLORS.items()]
+        extra += [_swatch(c, i18n.tr(s, lang), dot=True)
+                  for s, c in symbology.PROJECT_COLORS.items()]
     if "hotspots" in layers:
         words = ({"hot": "热点", "cold": "冷点"} if lang == "zh"
                  else {"hot": "hot", "cold": "cold"})
@@ -251,14 +254,14 @@ def legend_ui(legend: ad.Legend, metric: str, lang: str, view: maps.MapView,
     st.caption(f"{t('selected')}: {view.n_selected:,} {t('plots')}")
 
 
-def card_ui(data: ad.AppData, lang: str) -> None:
+def card_ui(data: loading.AppData, lang: str) -> None:
     """Show the card of the selected plot or park."""
     sel = st.session_state.get("selected")
     if not sel:
         st.caption(t("click_hint"))
         return
     kind, fid = sel
-    card = ad.plot_card(data, fid, lang) if kind == "plot" else ad.park_card(data, fid, lang)
+    card = cards.plot_card(data, fid, lang) if kind == "plot" else cards.park_card(data, fid, lang)
     if card is None:
         st.caption(t("click_hint"))
         return
@@ -283,13 +286,13 @@ def card_ui(data: ad.AppData, lang: str) -> None:
             st.dataframe(card["scorecard"])
 
 
-def export_ui(data: ad.AppData, mask: np.ndarray, lang: str) -> None:
+def export_ui(data: loading.AppData, mask: np.ndarray, lang: str) -> None:
     """Download the selection as GeoJSON (RFC 7946) and XLSX, written by geoapp.export."""
     def geojson() -> bytes:
-        return ad.selection_geojson(data, mask)
+        return downloads.selection_geojson(data, mask)
 
     def xlsx() -> bytes:
-        return ad.selection_xlsx(data, mask)
+        return downloads.selection_xlsx(data, mask)
 
     c1, c2 = st.columns(2)
     c1.download_button(t("export_geojson"), data=geojson, file_name="selection.geojson",
@@ -299,8 +302,8 @@ def export_ui(data: ad.AppData, mask: np.ndarray, lang: str) -> None:
                        on_click="ignore", key="dl_xlsx")
 
 
-def map_ui(data: ad.AppData, key: tuple, layers: tuple[str, ...], basemap: maps.Basemap,
-           metric: str, scheme: str, filters: ad.Filters, lang: str) -> None:
+def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: maps.Basemap,
+           metric: str, scheme: str, filters: filtering.Filters, lang: str) -> None:
     """Draw the Map tab: search, map, legend, card, exports."""
     missing = missing_assets()
     if missing:
@@ -308,15 +311,15 @@ def map_ui(data: ad.AppData, key: tuple, layers: tuple[str, ...], basemap: maps.
         return
     if basemap.kind == "amap":
         st.info(t("gcj_note"))
-    mask = ad.filter_mask(data.plots, filters)
+    mask = filtering.filter_mask(data.plots, filters)
     legend = get_legend(*key, metric, scheme)
-    home = ad.data_viewport(data, height_px=MAP_HEIGHT)
+    home = viewing.data_viewport(data, height_px=MAP_HEIGHT)
     value = st.session_state.get("map")
     _handle_click(value, data, mask)
     search_ui(data, lang)
     # always drawn, so the map below keeps its place in the page and is not remounted
     st.caption(st.session_state.get("search_message") or "\u00a0")
-    viewport = ad.Viewport.from_component(value, home)
+    viewport = viewing.Viewport.from_component(value, home)
     density = None
     if "density" in layers:
         industry = filters.industries[0] if len(filters.industries) == 1 else None
@@ -348,11 +351,11 @@ def map_ui(data: ad.AppData, key: tuple, layers: tuple[str, ...], basemap: maps.
 # -- other tabs ----------------------------------------------------------------------------
 
 
-def rankings_ui(data: ad.AppData, lang: str) -> None:
+def rankings_ui(data: loading.AppData, lang: str) -> None:
     """Park and town league tables, best first; click a column header to sort."""
     for scope, zh, en in (("park", "园区排名", "Park ranking"),
                           ("town", "街镇排名", "Town ranking")):
-        table = ad.ranking_table(data, scope)
+        table = stage_results.ranking_table(data, scope)
         st.subheader(zh if lang == "zh" else en)
         if table is None:
             st.info(t("no_results") + _errors_text(data))
@@ -365,16 +368,16 @@ def rankings_ui(data: ad.AppData, lang: str) -> None:
             st.dataframe(table)
 
 
-def _errors_text(data: ad.AppData) -> str:
+def _errors_text(data: loading.AppData) -> str:
     if not data.errors:
         return ""
     return " (" + "; ".join(f"{k}: {v}" for k, v in data.errors.items()) + ")"
 
 
-def reclamation_ui(data: ad.AppData, lang: str) -> None:
+def reclamation_ui(data: loading.AppData, lang: str) -> None:
     """Burn-up charts per target, progress against targets, and the stalled plots."""
-    images = ad.stage_images(data, "reclamation")
-    tables = ad.reclamation_tables(data)
+    images = stage_results.stage_images(data, "reclamation")
+    tables = stage_results.reclamation_tables(data)
     if not images and not tables:
         st.info(t("no_results") + _errors_text(data))
         return
@@ -386,7 +389,7 @@ def reclamation_ui(data: ad.AppData, lang: str) -> None:
     if "reclamation_progress" in tables:
         st.subheader("目标完成情况" if lang == "zh" else "Progress against targets")
         st.dataframe(tables["reclamation_progress"], hide_index=True, key="reclamation_progress")
-    stalled = ad.stalled_plots(data)
+    stalled = stage_results.stalled_plots(data)
     st.subheader(t("stalled"))
     if stalled is None or stalled.empty:
         st.caption("无" if lang == "zh" else "none")
@@ -394,20 +397,18 @@ def reclamation_ui(data: ad.AppData, lang: str) -> None:
         st.dataframe(stalled, hide_index=True, key="stalled")
 
 
-def projects_ui(data: ad.AppData, lang: str) -> None:
+def projects_ui(data: loading.AppData, lang: str) -> None:
     """Projects by stage."""
     proj = data.layer("projects")
     if proj.empty:
         st.info(t("no_results"))
         return
-    from analysis.projects import projects_by_stage
-
     frame = pd.DataFrame(proj.drop(columns="geometry", errors="ignore"))
-    st.dataframe(projects_by_stage(frame), key="projects_by_stage")
+    st.dataframe(stage_results.projects_by_stage(frame), key="projects_by_stage")
     st.dataframe(frame, hide_index=True, key="projects_table")
 
 
-def quality_ui(path: str, mtime: float, data: ad.AppData, lang: str) -> None:
+def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> None:
     """Show the validation report and the analysis stages that did not run."""
     if data.errors:
         st.warning(t("stage_failed") + _errors_text(data))
@@ -429,11 +430,11 @@ def main() -> None:
     if not Path(path).exists():
         st.error(f"{t('workspace')}: {path} ?")
         return
-    mtime = ad.workspace_mtime(path)
+    mtime = loading.workspace_mtime(path)
     years = get_years(path, mtime)
     if st.session_state.get("year_choice") not in years:
         st.session_state.pop("year_choice", None)  # another workspace: its latest year
-    year = ad.resolve_year(years)
+    year = loading.resolve_year(years)
     if years:
         year = st.sidebar.selectbox(t("year"), years, index=years.index(year), key="year_choice")
     with st.spinner("…"):

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_app.py [--plots 50000] [--analyse]``
 
 Builds the demo workspace (``geoapp demo --plots N``, synthetic plots in the real district
-outlines), loads it as the app does (``geoapp.app_data.load_app_data``, cached once per
+outlines), loads it as the app does (``geoapp.app.loading.load_app_data``, cached once per
 workspace version in the app) and measures, against the naive way (one ``folium.GeoJson`` of
 every plot with a style function and a tooltip, rebuilt on every rerun):
 
@@ -34,17 +34,18 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geoapp import app_data as ad
 from geoapp import maps
+from geoapp.app import filtering, i18n, loading, symbology, viewing
 from geoapp.pipeline import build_demo_workspace
 
 MB = 1024 * 1024
 
 
-def rerun(data: ad.AppData, legend: ad.Legend, home: ad.Viewport, vp: ad.Viewport) -> int:
+def rerun(data: loading.AppData, legend: symbology.Legend, home: viewing.Viewport,
+          vp: viewing.Viewport) -> int:
     """One rerun of the map tab for a view; returns the bytes of the map's scripts."""
-    mask = ad.filter_mask(data.plots, ad.Filters())
-    view = maps.overlays(data, mask, vp, layers=ad.DEFAULT_LAYERS, legend=legend,
+    mask = filtering.filter_mask(data.plots, filtering.Filters())
+    view = maps.overlays(data, mask, vp, layers=i18n.DEFAULT_LAYERS, legend=legend,
                          metric="tax_per_mu")
     m = maps.base_map(home)
     for g in view.groups:
@@ -78,12 +79,13 @@ def naive_map(plots: gpd.GeoDataFrame, *, metric: str = "tax_per_mu") -> folium.
     return m
 
 
-def naive_rerun(data: ad.AppData) -> int:
+def naive_rerun(data: loading.AppData) -> int:
     m = naive_map(data.plots, metric="tax_per_mu")
     return len(m.get_root().render().encode())
 
 
-def views(data: ad.AppData, home: ad.Viewport, rng: np.random.Generator) -> list[ad.Viewport]:
+def views(data: loading.AppData, home: viewing.Viewport,
+          rng: np.random.Generator) -> list[viewing.Viewport]:
     """The opening view, then pans/zooms to random plots at zooms 12-17."""
     out = [home]
     rows = rng.choice(len(data.plots), size=10, replace=False)
@@ -91,7 +93,7 @@ def views(data: ad.AppData, home: ad.Viewport, rng: np.random.Generator) -> list
         lon, lat = data.plots["lon"].iloc[i], data.plots["lat"].iloc[i]
         half_w = 700 * 360 / (256 * 2 ** z) / 2
         half_h = half_w * 620 / 700
-        out.append(ad.Viewport(lon - half_w, lat - half_h, lon + half_w, lat + half_h, z))
+        out.append(viewing.Viewport(lon - half_w, lat - half_h, lon + half_w, lat + half_h, z))
     return out
 
 
@@ -109,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             build_demo_workspace(ws, seed=0, n_plots=n)
             t_build = time.perf_counter() - t0
             t0 = time.perf_counter()
-            data = ad.load_app_data(str(ws), ad.workspace_mtime(ws), analyse=args.analyse)
-            legend = ad.make_legend(data.plots, "tax_per_mu", "quantiles")
+            data = loading.load_app_data(str(ws), loading.workspace_mtime(ws), analyse=args.analyse)
+            legend = symbology.make_legend(data.plots, "tax_per_mu", "quantiles")
             _ = data.tree
             t_load = time.perf_counter() - t0
-            home = ad.data_viewport(data, height_px=620)
+            home = viewing.data_viewport(data, height_px=620)
             vps = views(data, home, np.random.default_rng(0))
             first = rerun(data, legend, home, home)  # warm-up and first page
             times = []

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp import export, labels, pipeline
 from geoapp.demo import build_demo
+from geoapp.export import formats, report, sheets
 
 
 def report_tables(n_plots: int) -> dict[str, pd.DataFrame]:
@@ -50,12 +51,12 @@ def naive_report(tables: dict[str, pd.DataFrame], path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         about.to_excel(writer, sheet_name="说明", index=False)
         for sheet in export.REPORT_SHEETS:
-            table = export._report_table(tables, sheet)
+            table = report.report_table(tables, sheet)
             if table is None:
                 pd.DataFrame({"说明": [export.NOT_COMPUTED]}).to_excel(
                     writer, sheet_name=sheet, index=False)
                 continue
-            table = export._flat(table, wkt=False)
+            table = formats.flat_table(table, wkt=False)
             for col in table.columns:
                 table[col] = labels.translate_values(str(col), table[col])
             heads = labels.headers([str(c) for c in table.columns])
@@ -66,7 +67,7 @@ def naive_report(tables: dict[str, pd.DataFrame], path: Path) -> None:
             ws.freeze_panes = "A2"
             for i, head in enumerate(table.columns):
                 letter = ws.cell(row=1, column=i + 1).column_letter
-                ws.column_dimensions[letter].width = min(max(export._width(head) + 2, 10), 40)
+                ws.column_dimensions[letter].width = min(max(sheets.text_width(head) + 2, 10), 40)
             for i in fractions:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
                     cell.number_format = "0.0%"
@@ -98,8 +99,8 @@ def main(argv=None) -> int:
     setup = time.perf_counter() - start
     sizes = {}
     for sheet in export.REPORT_SHEETS:
-        table = export._report_table(tables, sheet)
-        sizes[sheet] = (0, 0) if table is None else export._flat(table, wkt=False).shape
+        table = report.report_table(tables, sheet)
+        sizes[sheet] = (0, 0) if table is None else formats.flat_table(table, wkt=False).shape
     cells = sum(r * c for r, c in sizes.values())
     with tempfile.TemporaryDirectory() as tmp:
         naive_path, ours_path = Path(tmp) / "naive.xlsx", Path(tmp) / "report.xlsx"

@@ -301,14 +301,6 @@ def column_values(series: pd.Series) -> list:
     return series.to_numpy(dtype=object, na_value=None).tolist()
 
 
-def properties(frame: pd.DataFrame) -> list[dict]:
-    """One ``properties`` dict per row of ``frame`` (geometry column excluded by the caller)."""
-    names, columns = _columns(frame)
-    if not columns:
-        return [{} for _ in range(len(frame))]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-
-
 def _columns(frame: pd.DataFrame) -> tuple[list[str], list[list]]:
     names = [str(c) for c in frame.columns]
     if len(set(names)) != len(names):

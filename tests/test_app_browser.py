@@ -107,9 +107,9 @@ def demo_workspace(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_data(demo_workspace):
-    from geoapp import app_data as ad
+    from geoapp.app import loading
 
-    return ad.load_app_data(str(demo_workspace), ad.workspace_mtime(demo_workspace))
+    return loading.load_app_data(str(demo_workspace), loading.workspace_mtime(demo_workspace))
 
 
 @pytest.fixture(scope="session")
@@ -429,9 +429,9 @@ def test_city_scale_map_screenshot_and_payload(browser, tmp_path_factory):
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.page.screenshot(path=str(ARTIFACTS / "map_50k_overview.png"))
             assert first_payload <= 5 * 1024 * 1024
-            from geoapp import app_data as ad
+            from geoapp.app import loading
 
-            data = ad.load_app_data(str(ws), ad.workspace_mtime(ws), analyse=False)
+            data = loading.load_app_data(str(ws), loading.workspace_mtime(ws), analyse=False)
             row = data.plots.iloc[len(data.plots) // 2]
             started = time.monotonic()
             page.set_view(row["lat"], row["lon"], 16)

@@ -10,17 +10,17 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoapp import app_data as ad
+from geoapp.app import cards, downloads, filtering, loading, symbology, viewing
 from layers.crs import STORE_CRS
 from tests.conftest import BASE_E, BASE_N, squares
 
 
-def _data(plots: gpd.GeoDataFrame, **layers) -> ad.AppData:
+def _data(plots: gpd.GeoDataFrame, **layers) -> loading.AppData:
     """AppData around a hand-made plot table (no workspace, no analyses)."""
     full = {"plots": plots, **layers}
-    table = ad.plot_table(full, {}, year=2023)
-    return ad.AppData(path="mem", year=2023, years=[2022, 2023], layers=full, results={},
-                      errors={}, plots=table)
+    table = loading.plot_table(full, {}, year=2023)
+    return loading.AppData(path="mem", year=2023, years=[2022, 2023], layers=full, results={},
+                           errors={}, plots=table)
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_plot_table_locates_firms_without_plot_id_by_their_point(three_plots, fi
 
 def test_legend_breaks_come_from_unfiltered_data_and_classify_stays_put():
     plots = pd.DataFrame({"tax_per_mu": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, np.nan]})
-    legend = ad.make_legend(plots, "tax_per_mu", "quantiles", k=4)
+    legend = symbology.make_legend(plots, "tax_per_mu", "quantiles", k=4)
     assert legend.bins == pytest.approx((2.75, 4.5, 6.25, 8.0))
     assert len(legend.colors) == 4
     codes = legend.classify(plots["tax_per_mu"])
@@ -97,9 +97,9 @@ def test_legend_breaks_come_from_unfiltered_data_and_classify_stays_put():
 
 def test_natural_breaks_and_policy_legends():
     values = pd.DataFrame({"tax_per_mu": [1.0, 1.1, 1.2, 10.0, 10.5, 11.0, 50.0, 51.0]})
-    legend = ad.make_legend(values, "tax_per_mu", "natural_breaks", k=3)
+    legend = symbology.make_legend(values, "tax_per_mu", "natural_breaks", k=3)
     assert legend.bins == pytest.approx((1.2, 11.0, 51.0))
-    grades = ad.make_legend(values, "tax_per_mu", "policy")
+    grades = symbology.make_legend(values, "tax_per_mu", "policy")
     assert grades.categories == ("A", "B", "C", "D")
     assert grades.classify(pd.Series(["B", "D", None, "T"])).tolist() == [1, 3, -1, -1]
 
@@ -108,31 +108,33 @@ def test_filter_mask_combines_filters(three_plots, firms):
     data = _data(three_plots, enterprises=firms)
     plots = data.plots.assign(grade=pd.array(["A", "D", None], dtype="string"),
                               park_id=pd.array(["K1", "K1", "K2"], dtype="string"))
-    assert ad.filter_mask(plots, ad.Filters()).tolist() == [True, True, True]
-    assert ad.filter_mask(plots, ad.Filters(parks=("K1",))).tolist() == [True, True, False]
-    got = ad.filter_mask(plots, ad.Filters(parks=("K1",), grades=("D",)))
+    assert filtering.filter_mask(plots, filtering.Filters()).tolist() == [True, True, True]
+    got = filtering.filter_mask(plots, filtering.Filters(parks=("K1",)))
+    assert got.tolist() == [True, True, False]
+    got = filtering.filter_mask(plots, filtering.Filters(parks=("K1",), grades=("D",)))
     assert got.tolist() == [False, True, False]
-    assert ad.filter_mask(plots, ad.Filters(industries=("ic",))).tolist() == [False, True, False]
+    got = filtering.filter_mask(plots, filtering.Filters(industries=("ic",)))
+    assert got.tolist() == [False, True, False]
 
 
 def test_level_of_detail_and_viewport_query(three_plots):
     data = _data(three_plots)
     w, s, e, n = data.plots.total_bounds
-    everything = ad.Viewport(w - 0.01, s - 0.01, e + 0.01, n + 0.01, 16)
+    everything = viewing.Viewport(w - 0.01, s - 0.01, e + 0.01, n + 0.01, 16)
     mask = np.ones(3, dtype=bool)
-    assert ad.plots_in_view(data, mask, everything).tolist() == [0, 1, 2]
+    assert viewing.plots_in_view(data, mask, everything).tolist() == [0, 1, 2]
     p1 = data.plots.geometry.iloc[0].bounds
-    only_first = ad.Viewport(p1[0], p1[1], p1[2] - 1e-6, p1[3], 16)
-    assert ad.plots_in_view(data, mask, only_first).tolist() == [0]
-    assert ad.plots_in_view(data, np.array([False, True, True]), only_first).tolist() == []
-    assert ad.level_of_detail(everything, 3) == "plots"
-    assert ad.level_of_detail(ad.Viewport(w, s, e, n, 11), 3) == "grid"
-    assert ad.level_of_detail(everything, ad.MAX_PLOT_FEATURES + 1) == "grid"
+    only_first = viewing.Viewport(p1[0], p1[1], p1[2] - 1e-6, p1[3], 16)
+    assert viewing.plots_in_view(data, mask, only_first).tolist() == [0]
+    assert viewing.plots_in_view(data, np.array([False, True, True]), only_first).tolist() == []
+    assert viewing.level_of_detail(everything, 3) == "plots"
+    assert viewing.level_of_detail(viewing.Viewport(w, s, e, n, 11), 3) == "grid"
+    assert viewing.level_of_detail(everything, viewing.MAX_PLOT_FEATURES + 1) == "grid"
 
 
 def test_grid_aggregate_is_sum_over_sum(three_plots, firms):
     data = _data(three_plots, enterprises=firms)
-    cells = ad.grid_aggregate(data, np.array([0, 1, 2]), 8, "tax_per_mu")
+    cells = viewing.grid_aggregate(data, np.array([0, 1, 2]), 8, "tax_per_mu")
     # at zoom 8 a cell is 10 km (the cap), anchored at the UTM origin: the three plots
     # (x 350 000-350 500 m) share one cell
     assert len(cells) == 1
@@ -144,9 +146,9 @@ def test_grid_aggregate_is_sum_over_sum(three_plots, firms):
     assert cells["value"].iloc[0] == pytest.approx(150.0 / 90.0, rel=1e-6)
     assert cells.crs.to_epsg() == 4326
     # only the first two plots: 150 / 75
-    two = ad.grid_aggregate(data, np.array([0, 1]), 8, "tax_per_mu")
+    two = viewing.grid_aggregate(data, np.array([0, 1]), 8, "tax_per_mu")
     assert two["value"].iloc[0] == pytest.approx(2.0, rel=1e-6)
-    assert ad.grid_aggregate(data, np.array([], dtype="int64"), 8, "tax_per_mu").empty
+    assert viewing.grid_aggregate(data, np.array([], dtype="int64"), 8, "tax_per_mu").empty
 
 
 def test_grid_aggregate_scores_are_land_weighted_and_grade_goes_by_land(three_plots):
@@ -154,9 +156,9 @@ def test_grid_aggregate_scores_are_land_weighted_and_grade_goes_by_land(three_pl
     graded = data.plots.assign(score=[80.0, 60.0, np.nan],
                                grade=pd.array(["A", "D", None], dtype="string"))
     data = dataclasses.replace(data, plots=graded)
-    cells = ad.grid_aggregate(data, np.array([0, 1, 2]), 8, "score")
+    cells = viewing.grid_aggregate(data, np.array([0, 1, 2]), 8, "score")
     assert cells["value"].iloc[0] == pytest.approx((80 * 15 + 60 * 60) / 75, rel=1e-6)
-    grade = ad.grid_aggregate(data, np.array([0, 1, 2]), 8, "grade")
+    grade = viewing.grid_aggregate(data, np.array([0, 1, 2]), 8, "grade")
     assert grade["value"].tolist() == ["D"]  # 60 mu of D against 15 of A
 
 
@@ -165,7 +167,7 @@ def test_plot_card_numbers_and_history(three_plots, firms):
                            "stage": ["identified", "in_progress"], "mode": [None, "upgrade"],
                            "reclaimed_mu": [np.nan, np.nan], "note": ["", ""]})
     data = _data(three_plots, enterprises=firms, ledger=ledger)
-    card = ad.plot_card(data, "P2", "zh")
+    card = cards.plot_card(data, "P2", "zh")
     facts = dict(card["facts"])
     assert card["title"] == "地块 P2"
     assert facts["面积(亩)"] == "60.00"
@@ -175,42 +177,43 @@ def test_plot_card_numbers_and_history(three_plots, firms):
     assert facts["盘活状态"] == "推进中"
     assert card["enterprises"]["name"].tolist() == ["乙公司(合成)", "丙公司(合成)"]
     assert card["ledger"]["stage"].tolist() == ["identified", "in_progress"]
-    assert ad.plot_card(data, "nope") is None
-    en = dict(ad.plot_card(data, "P2", "en")["facts"])
+    assert cards.plot_card(data, "nope") is None
+    en = dict(cards.plot_card(data, "P2", "en")["facts"])
     assert en["Area (mu)"] == "60.00"
 
 
 def test_search_by_id_credit_code_and_name(three_plots, firms):
     data = _data(three_plots, enterprises=firms)
-    assert ad.search(data, "p2")["plot_id"].tolist() == ["P2"]
-    hit = ad.search(data, "91310113synth0003c")
+    assert cards.search(data, "p2")["plot_id"].tolist() == ["P2"]
+    hit = cards.search(data, "91310113synth0003c")
     assert hit["plot_id"].tolist() == ["P2"] and hit["kind"].iloc[0] == "credit_code"
-    named = ad.search(data, "甲公司")
+    named = cards.search(data, "甲公司")
     assert named["plot_id"].tolist() == ["P1"] and named["kind"].iloc[0] == "name"
     assert named["lon"].iloc[0] == pytest.approx(data.plots["lon"].iloc[0])
-    assert ad.search(data, "").empty
-    assert ad.search(data, "nothing-like-this").empty
+    assert cards.search(data, "").empty
+    assert cards.search(data, "nothing-like-this").empty
 
 
 def test_feature_at_and_selection(three_plots, firms):
     data = _data(three_plots, enterprises=firms)
     c = data.plots.geometry.iloc[1].centroid
-    assert ad.feature_at(data, c.x, c.y) == "P2"
-    assert ad.feature_at(data, c.x, c.y, np.array([True, False, True])) is None
-    sel = ad.selection(data, np.array([True, False, True]))
+    assert viewing.feature_at(data, c.x, c.y) == "P2"
+    assert viewing.feature_at(data, c.x, c.y, np.array([True, False, True])) is None
+    sel = downloads.selection(data, np.array([True, False, True]))
     assert sel["plot_id"].tolist() == ["P1", "P3"]
     assert sel.crs.to_epsg() == 4326
     assert sel["low_efficiency"].tolist() == [0, 0]
 
 
 def test_viewport_from_component_falls_back():
-    home = ad.Viewport(0, 0, 1, 1, 10)
+    home = viewing.Viewport(0, 0, 1, 1, 10)
     value = {"bounds": {"_southWest": {"lat": 31.0, "lng": 121.0},
                         "_northEast": {"lat": 31.1, "lng": 121.2}}, "zoom": 14}
-    assert ad.Viewport.from_component(value, home) == ad.Viewport(121.0, 31.0, 121.2, 31.1, 14)
-    assert ad.Viewport.from_component(None, home) == home
+    expected = viewing.Viewport(121.0, 31.0, 121.2, 31.1, 14)
+    assert viewing.Viewport.from_component(value, home) == expected
+    assert viewing.Viewport.from_component(None, home) == home
     broken = {"bounds": {"_southWest": {"lat": None, "lng": None}}, "zoom": 3}
-    assert ad.Viewport.from_component(broken, home) == home
+    assert viewing.Viewport.from_component(broken, home) == home
 
 
 def test_overlays_assign_parks_by_largest_share(three_plots):
@@ -223,7 +226,7 @@ def test_overlays_assign_parks_by_largest_share(three_plots):
     # P1 (x 0-100) and P2 (x 150-350) lie inside; P3 (x 400-500) is outside
     assert data.plots["park_id"].tolist()[:2] == ["K1", "K1"]
     assert pd.isna(data.plots["park_id"].iloc[2])
-    card = ad.park_card(data, "K1", "zh")
+    card = cards.park_card(data, "K1", "zh")
     facts = dict(card["facts"])
     assert facts["地块数"] == "2"
     assert facts["用地面积(亩)"] == "75.00"
@@ -232,7 +235,7 @@ def test_overlays_assign_parks_by_largest_share(three_plots):
     # lead industries split by analysis.concentration.lead_industry_list: ; ； , 、
     assert facts["主导产业"] == "生物医药"
     mixed = park.assign(lead_industries=["biomed；ic、auto"])
-    facts = dict(ad.park_card(_data(three_plots, parks=mixed), "K1", "zh")["facts"])
+    facts = dict(cards.park_card(_data(three_plots, parks=mixed), "K1", "zh")["facts"])
     assert facts["主导产业"] == "生物医药、集成电路、汽车及零部件"
 
 
@@ -241,12 +244,12 @@ def test_exports_hold_the_selection(three_plots, firms, tmp_path):
 
     data = _data(three_plots, enterprises=firms)
     mask = np.array([True, True, False])
-    fc = json.loads(ad.selection_geojson(data, mask))
+    fc = json.loads(downloads.selection_geojson(data, mask))
     assert fc["type"] == "FeatureCollection" and "crs" not in fc
     assert [f["properties"]["plot_id"] for f in fc["features"]] == ["P1", "P2"]
     assert fc["features"][1]["properties"]["tax_per_mu"] == pytest.approx(2.0, rel=1e-6)
     book = tmp_path / "sel.xlsx"
-    book.write_bytes(ad.selection_xlsx(data, mask))
+    book.write_bytes(downloads.selection_xlsx(data, mask))
     sheets = pd.read_excel(book, sheet_name=None)
     table = next(iter(sheets.values()))
     assert len(table) == 2
@@ -254,13 +257,13 @@ def test_exports_hold_the_selection(three_plots, firms, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory) -> ad.AppData:
+def analysed(tmp_path_factory) -> loading.AppData:
     """A small SYNTHETIC demo workspace, loaded with every analysis stage."""
     from geoapp.pipeline import build_demo_workspace
 
     path = tmp_path_factory.mktemp("app_data") / "demo.gpkg"
     build_demo_workspace(path, seed=5, n_plots=300)
-    return ad.load_app_data(str(path), ad.workspace_mtime(path))
+    return loading.load_app_data(str(path), loading.workspace_mtime(path))
 
 
 def test_load_runs_the_pipeline_and_takes_plot_figures_from_the_evaluation(analysed):
@@ -268,10 +271,10 @@ def test_load_runs_the_pipeline_and_takes_plot_figures_from_the_evaluation(analy
 
     assert analysed.errors == {}
     assert list(analysed.results) == list(STAGES)
-    assert ad.workspace_years(analysed.path) == analysed.years
-    assert analysed.year == ad.resolve_year(analysed.years) == max(analysed.years)
-    assert ad.resolve_year(analysed.years, analysed.years[0]) == analysed.years[0]
-    assert ad.resolve_year(analysed.years, 1900) == max(analysed.years)
+    assert loading.workspace_years(analysed.path) == analysed.years
+    assert analysed.year == loading.resolve_year(analysed.years) == max(analysed.years)
+    assert loading.resolve_year(analysed.years, analysed.years[0]) == analysed.years[0]
+    assert loading.resolve_year(analysed.years, 1900) == max(analysed.years)
     ev = analysed.table("evaluation", "plots").set_index("plot_id")
     p = analysed.plots.set_index("plot_id")
     assert len(p) == len(ev)
@@ -291,7 +294,7 @@ def test_load_runs_the_pipeline_and_takes_plot_figures_from_the_evaluation(analy
 def test_park_card_reads_the_evaluation_park_ranking(analysed):
     ranking = analysed.table("evaluation", "park_ranking")
     row = ranking.sort_values("rank").iloc[0]
-    card = ad.park_card(analysed, row["park_id"], "zh")
+    card = cards.park_card(analysed, row["park_id"], "zh")
     facts = dict(card["facts"])
     assert facts["地块数"] == f"{int(row['n_plots']):,}"
     # the plot table and the ranking agree on which plots the park holds
@@ -301,4 +304,4 @@ def test_park_card_reads_the_evaluation_park_ranking(analysed):
     assert facts["低效地块数"] == f"{int(row['n_low_efficiency_plots']):,}"
     assert facts["排名"] == "1"
     assert card["scorecard"].loc["tax_per_mu"].iloc[0] == row["tax_per_mu"]
-    assert ad.ranking_row(analysed, "park", "no-such-park") is None
+    assert cards.ranking_row(analysed, "park", "no-such-park") is None

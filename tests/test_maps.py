@@ -12,23 +12,23 @@ import pytest
 import rasterio
 from rasterio.transform import Affine
 
-from geoapp import app_data as ad
 from geoapp import maps, offline
+from geoapp.app import loading, symbology, viewing
 from layers.crs import wgs84_to_gcj02
 from tests.conftest import squares
 
 
-def _data(n: int = 3) -> ad.AppData:
+def _data(n: int = 3) -> loading.AppData:
     plots = squares([100] * n)
     plots["land_use"] = "M1"
     plots["status"] = "in_use"
     layers = {"plots": plots}
-    table = ad.plot_table(layers, {}, year=2023)
+    table = loading.plot_table(layers, {}, year=2023)
     table["tax_per_mu"] = np.arange(1.0, n + 1.0)
     table["low_efficiency"] = [True] + [False] * (n - 1)
     table["reasons"] = pd.array(["low_tax"] + [None] * (n - 1), dtype="string")
-    return ad.AppData(path="mem", year=2023, years=[2023], layers=layers, results={}, errors={},
-                      plots=table)
+    return loading.AppData(path="mem", year=2023, years=[2023], layers=layers, results={},
+                           errors={}, plots=table)
 
 
 def _collection(element: maps.FastGeoJson) -> dict:
@@ -36,7 +36,7 @@ def _collection(element: maps.FastGeoJson) -> dict:
 
 
 def test_base_map_loads_only_local_leaflet():
-    vp = ad.Viewport(121.3, 31.2, 121.5, 31.4, 12)
+    vp = viewing.Viewport(121.3, 31.2, 121.5, 31.4, 12)
     m = maps.base_map(vp)
     html = m.get_root().render()
     assert offline.external_urls(html) == []
@@ -63,8 +63,8 @@ def test_offline_check_reports_missing_files(tmp_path):
 
 def test_plot_layer_is_compact_and_classified():
     data = _data(3)
-    legend = ad.Legend("tax_per_mu", "quantiles", ("a", "b"), ("#111111", "#222222"),
-                       bins=(1.5, 3.0))
+    legend = symbology.Legend("tax_per_mu", "quantiles", ("a", "b"), ("#111111", "#222222"),
+                              bins=(1.5, 3.0))
     el = maps.plot_layer(data, np.array([0, 2]), legend, metric="tax_per_mu", zoom=16)
     fc = _collection(el)
     props = [f["properties"] for f in fc["features"]]
@@ -79,29 +79,29 @@ def test_plot_layer_is_compact_and_classified():
 
 def test_grid_layer_when_zoomed_out_and_plots_when_zoomed_in():
     data = _data(3)
-    legend = ad.make_legend(data.plots, "tax_per_mu", "quantiles", k=3)
+    legend = symbology.make_legend(data.plots, "tax_per_mu", "quantiles", k=3)
     mask = np.ones(3, dtype=bool)
     w, s, e, n = data.plots.total_bounds
-    far = maps.overlays(data, mask, ad.Viewport(w - 0.1, s - 0.1, e + 0.1, n + 0.1, 10),
+    far = maps.overlays(data, mask, viewing.Viewport(w - 0.1, s - 0.1, e + 0.1, n + 0.1, 10),
                         layers=("plots", "low_efficiency"), legend=legend, metric="tax_per_mu")
     assert far.lod == "grid"
     assert [g.layer_name for g in far.groups] == ["plot_grid"]
-    near = maps.overlays(data, mask, ad.Viewport(w, s, e, n, 16),
+    near = maps.overlays(data, mask, viewing.Viewport(w, s, e, n, 16),
                          layers=("plots", "low_efficiency"), legend=legend, metric="tax_per_mu")
     assert near.lod == "plots"
     assert [g.layer_name for g in near.groups] == ["plots", "low_efficiency"]
     low = next(iter(near.groups[1]._children.values()))
     assert [f["properties"]["id"] for f in _collection(low)["features"]] == ["P1"]
-    off = maps.overlays(data, mask, ad.Viewport(w, s, e, n, 16), layers=("low_efficiency",),
+    off = maps.overlays(data, mask, viewing.Viewport(w, s, e, n, 16), layers=("low_efficiency",),
                         legend=legend, metric="tax_per_mu")
     assert [g.layer_name for g in off.groups] == ["low_efficiency"]
 
 
 def test_amap_shifts_overlays_to_gcj02_for_display_only():
     data = _data(1)
-    legend = ad.make_legend(data.plots, "tax_per_mu", "quantiles", k=3)
+    legend = symbology.make_legend(data.plots, "tax_per_mu", "quantiles", k=3)
     w, s, e, n = data.plots.total_bounds
-    vp = ad.Viewport(w, s, e, n, 16)
+    vp = viewing.Viewport(w, s, e, n, 16)
     plain = maps.overlays(data, np.ones(1, bool), vp, layers=("plots",), legend=legend,
                           metric="tax_per_mu")
     amap = maps.overlays(data, np.ones(1, bool), vp, layers=("plots",), legend=legend,
@@ -175,8 +175,8 @@ def test_density_overlay_is_prepared_once_and_drawn_as_given():
     assert shifted.bounds[0] == pytest.approx((float(sw[1]), float(sw[0])))
     # drawing it is cheap: the PNG is embedded as prepared, nothing is warped again
     data = _data(1)
-    legend = ad.make_legend(data.plots, "tax_per_mu", "quantiles", k=3)
-    view = maps.overlays(data, np.ones(1, bool), ad.data_viewport(data), layers=("density",),
+    legend = symbology.make_legend(data.plots, "tax_per_mu", "quantiles", k=3)
+    view = maps.overlays(data, np.ones(1, bool), viewing.data_viewport(data), layers=("density",),
                          legend=legend, metric="tax_per_mu", density=plain)
     assert [g.layer_name for g in view.groups] == ["density"]
     overlay = next(iter(view.groups[0]._children.values()))

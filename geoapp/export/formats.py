@@ -1,12 +1,4 @@
-"""Exports for planners: one path used by the CLI, ``geoapp analyze`` and the app.
-
-- :func:`geojson_bytes` / :func:`write_geojson`: RFC 7946 GeoJSON (see :mod:`geoapp.geojson`).
-- :func:`export_layer`: one layer or analysis table as GeoJSON, GeoPackage, Shapefile, CSV or
-  XLSX, in WGS84 or GCJ-02, optionally filtered (``where``) and made public (``public``).
-- :func:`xlsx_report`: the XLSX report with Chinese headers (园区排名, 低效用地清单, 盘活进度,
-  综合评价), units in the headers.
-- :func:`publicize`: the public-mode rule (below).
-- :func:`write_readme`: ``README.txt`` describing every file, column and unit of a folder.
+"""Export one layer or table: GeoJSON, GeoPackage, Shapefile, CSV or XLSX (:func:`export_layer`).
 
 Coordinates
     WGS84 lon/lat (EPSG:4326) by default. ``coords="gcj02"`` shifts them for AMap/Tencent base
@@ -23,33 +15,12 @@ CSV and XLSX geometry
     cuts cells at 32 767 characters). CSV is UTF-8 with a byte-order mark so Excel opens Chinese
     text; headers stay the canonical English names (machine-readable). XLSX headers are Chinese
     with the unit in brackets (``亩均税收(万元/亩)``).
-
-Public mode (the statistical-disclosure rule)
-    Enterprise figures are confidential (统计法: 单个调查对象的资料). With ``public=True``:
-
-    1. Enterprise-level tables (with ``ent_id`` or ``credit_code``) lose every confidential
-       column (:func:`is_confidential`: output, tax, value added, revenue, energy, emissions,
-       R&D, employees and anything derived from them) and the identity columns ``name`` and
-       ``credit_code``.
-    2. Aggregate tables (one row per plot, park, grid cell, town...) must carry the number of
-       distinct enterprises each row's figures were summed from: the convention is a column
-       ``n_enterprises``. In every row built from fewer
-       than ``min_enterprises`` (3) enterprises the confidential columns are set to null.
-    3. A table with confidential columns but no enterprise count cannot be checked, so those
-       columns are removed.
-    4. Filters (``where``) run after the rule, so they can only use what is public.
-
-    The file says it was made public: GeoJSON member ``disclosure``, a first XLSX sheet 说明,
-    a ``<name>.notes.txt`` beside CSV and Shapefile, GeoPackage layer metadata.
-    Not covered: secondary suppression (a park total minus its public plots) and dominance
-    rules; publish aggregates at one level at a time.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -61,45 +32,15 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-import xlsxwriter
 from pyproj import CRS
 
-from geoapp import geojson, labels, xlsx
-from geoapp.geojson import COORDS, GCJ02_NOTE, check_coords
+from geoapp import geojson, labels
+from geoapp.export import xlsx
+from geoapp.export.disclosure import public_table
+from geoapp.export.sheets import column_rows, sheet_name, write_about, write_table
+from geoapp.geojson import GCJ02_NOTE, check_coords
 from layers.crs import STORE_CRS, shift_from_wgs84
 from layers.schema import SCHEMAS
-
-MIN_ENTERPRISES = 3
-"""Aggregates built from fewer enterprises than this are suppressed in public mode."""
-
-COUNT_COLUMNS = ("n_enterprises",)
-"""The enterprise-count column every aggregate table of geoapp carries (the analyses write it)."""
-
-CONFIDENTIAL_TOKENS = (
-    "output", "tax", "value_added", "revenue", "energy", "emissions", "rd", "employees",
-)
-"""Enterprise figures: a column whose name contains one of these as whole ``_``-separated
-words (``tax_wan``, ``tax_per_mu``, ``value_added_per_tce``, ``rd_intensity``) is confidential."""
-
-CONFIDENTIAL_DERIVED = (
-    "labour_productivity", "score", "composite_score", "hhi", "amount", "park_amount", "total",
-    "share", "lead_share", "lead_industry_share", "target_met", "note", "last_note",
-)
-"""Further columns computed from enterprise figures whose names do not say so."""
-
-CONFIDENTIAL_PREFIXES = ("contrib_", "bench_", "lq_", "gi_", "lisa_")
-"""Column families derived from enterprise figures (item contributions, benchmarks, location
-quotients, hot-spot statistics of per-mu tax/output)."""
-
-PUBLIC_ENTERPRISE_COLUMNS = (
-    "ent_id", "industry", "year", "scale", "plot_id", "park_id", "town_code", "district_code",
-    "start_year", "utility", "synthetic",
-)
-"""The only columns an enterprise-level table keeps in public mode (an allow-list: whatever an
-analysis adds to an enterprise row — grade, score, rank — is left out)."""
-
-ENTERPRISE_KEYS = ("ent_id", "credit_code")
-"""A table with one of these columns is enterprise-level."""
 
 FORMATS: dict[str, str] = {
     ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shp", ".csv": "csv",
@@ -109,142 +50,6 @@ FORMATS: dict[str, str] = {
 
 SUFFIXES = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".shp", "csv": ".csv",
             "xlsx": ".xlsx"}
-
-REPORT_SHEETS: dict[str, tuple[str, ...]] = {
-    "园区排名": ("park_ranking", "parks_ranked", "ranking", "parks"),
-    "低效用地清单": ("low_efficiency", "low_efficiency_list", "low_efficiency_plots"),
-    "盘活进度": ("reclamation", "reclamation_progress", "progress", "reclamation_plots"),
-    "综合评价": ("enterprises", "evaluation", "plots_evaluated", "grades", "enterprise_grades"),
-}
-"""Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
-
-REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "综合评价": ("ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "industry",
-             "scale", "land_mu", "tax_per_mu", "output_per_mu", "value_added_per_mu", "score",
-             "grade", "weakest_item", "imputed_items", "unrated_reason"),
-}
-"""Columns a report sheet shows, in order, when the table has them (the full table is the
-CSV beside the report: ``enterprises.csv`` has every indicator, benchmark and contribution)."""
-
-NOT_COMPUTED = "未计算：本次分析没有生成这张表（缺少所需图层或未运行该步骤）。Not computed."
-
-FILE_DESCRIPTIONS: dict[str, str] = {
-    "plots_evaluated": "每个产业地块的面积、亩均指标、综合评价与低效标记 / plots with per-mu "
-                       "indicators, grade and low-efficiency flag",
-    "low_efficiency": "低效产业用地清单及原因 / low-efficiency plot list with reasons",
-    "park_ranking": "园区排名 / park scorecard and ranking",
-    "reclamation": "盘活进度 / reclamation progress against targets",
-    "report": "汇总报告(Excel) / the XLSX report: park ranking, low-efficiency list, "
-              "reclamation progress, evaluation",
-    "summary": "主要数字(JSON) / headline numbers of every analysis stage",
-    "README": "本说明 / this file",
-}
-"""Descriptions of the usual output files by stem, used when :func:`write_readme` gets none."""
-
-PUBLIC_NOTE_ZH = "公开版：已删除单个企业的产值、税收等数据；由少于{n}家企业汇总的数字已隐去。"
-
-
-# -- public mode ------------------------------------------------------------------------------
-
-
-def is_confidential(column: str) -> bool:
-    """Whether a column holds enterprise figures (or numbers derived from them).
-
-    Parameters
-    ----------
-    column
-        Column name, e.g. ``"tax_per_mu"`` (True) or ``"area_mu"`` (False).
-    """
-    name = str(column).lower()
-    if name in CONFIDENTIAL_DERIVED or name.startswith(CONFIDENTIAL_PREFIXES):
-        return True
-    if "_" in name and name.split("_", 1)[1].startswith(("gi_", "lisa_")):
-        return True  # output_gi_z, tax_lisa_p …
-    words = name.split("_")
-    for token in CONFIDENTIAL_TOKENS:
-        parts = token.split("_")
-        for i in range(len(words) - len(parts) + 1):
-            if words[i:i + len(parts)] == parts:
-                return True
-    return False
-
-
-def _count_column(frame: pd.DataFrame) -> str | None:
-    return next((c for c in COUNT_COLUMNS if c in frame.columns), None)
-
-
-def _publicize(frame: pd.DataFrame, min_enterprises: int = MIN_ENTERPRISES
-               ) -> tuple[pd.DataFrame, str]:
-    if int(min_enterprises) < 1:
-        raise ValueError(f"min_enterprises={min_enterprises!r}: expected 1 or more")
-    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and \
-        frame._geometry_column_name in frame else None
-    secret = [c for c in frame.columns if c != geom and is_confidential(c)]
-    count = _count_column(frame)
-    parts = [f"public: made public by geoapp; no enterprise-level figures; aggregates of fewer "
-             f"than {min_enterprises} enterprises suppressed"]
-    if any(k in frame.columns for k in ENTERPRISE_KEYS):
-        drop = [c for c in frame.columns if c != geom and c not in PUBLIC_ENTERPRISE_COLUMNS]
-        out = frame.drop(columns=drop)
-        if drop:
-            parts.append(f"enterprise-level table: removed columns {drop}")
-    elif count is not None:
-        n = pd.to_numeric(frame[count], errors="coerce").fillna(0)
-        small = n < min_enterprises
-        out = frame.copy()
-        for col in secret:
-            out[col] = out[col].mask(small)
-        if secret:
-            parts.append(f"{int(small.sum())} of {len(frame)} rows have {count} < "
-                         f"{min_enterprises}: set to null in {secret}")
-    else:
-        out = frame.drop(columns=secret)
-        if secret:
-            parts.append(f"no enterprise count column ({COUNT_COLUMNS[0]}): removed {secret}")
-    note = "; ".join(parts) + " / " + PUBLIC_NOTE_ZH.format(n=min_enterprises)
-    return out, note
-
-
-def public_summary(value: Any, *, min_enterprises: int = MIN_ENTERPRISES) -> Any:
-    """Apply the public-mode rule to nested headline numbers (``summary.json``).
-
-    A mapping that says how many enterprises it sums (``n_enterprises``) keeps its figures
-    when there are at least ``min_enterprises``; any other mapping loses its confidential
-    keys (:func:`is_confidential`). Lists and nested mappings are treated alike.
-    """
-    if isinstance(value, Mapping):
-        n = value.get("n_enterprises")
-        enough = isinstance(n, int | float) and n >= min_enterprises
-        return {k: public_summary(v, min_enterprises=min_enterprises) for k, v in value.items()
-                if enough or not is_confidential(k)}
-    if isinstance(value, list):
-        return [public_summary(v, min_enterprises=min_enterprises) for v in value]
-    return value
-
-
-def publicize(df: pd.DataFrame, *, min_enterprises: int = MIN_ENTERPRISES) -> pd.DataFrame:
-    """Apply the public-mode rule to one table (see the module docstring).
-
-    Parameters
-    ----------
-    df
-        Enterprise-level table (has ``ent_id`` or ``credit_code``), aggregate table (has
-        ``n_enterprises``: distinct enterprises summed into each row), or any
-        other table.
-    min_enterprises
-        Rows built from fewer enterprises have their confidential figures set to null.
-
-    Returns
-    -------
-    DataFrame
-        A new frame of the same type (GeoDataFrame stays one); ``attrs["disclosure"]`` says
-        what was done. The input is not modified.
-    """
-    out, note = _publicize(df, min_enterprises)
-    out.attrs["disclosure"] = note
-    return out
-
-
 # -- GeoJSON ----------------------------------------------------------------------------------
 
 
@@ -290,7 +95,7 @@ def geojson_bytes(gdf: gpd.GeoDataFrame, *, precision: int = 6, coords: str = "w
     """
     members = dict(extra or {})
     if public:
-        gdf, members["disclosure"] = _publicize(gdf)
+        gdf, members["disclosure"] = public_table(gdf)
     return geojson.encode(gdf, precision=precision, coords=coords, extra=members)
 
 
@@ -406,7 +211,7 @@ def _date_text(series: pd.Series) -> pd.Series:
     return pd.Series(geojson.column_values(series), index=series.index, dtype=object)
 
 
-def _flat(frame: pd.DataFrame, *, wkt: bool) -> pd.DataFrame:
+def flat_table(frame: pd.DataFrame, *, wkt: bool) -> pd.DataFrame:
     """Flatten to a table: lon/lat of a representative point (+ WKT), dates as text."""
     if _is_spatial(frame):
         clash = [c for c in ("lon", "lat", "wkt") if c in frame.columns]
@@ -599,7 +404,7 @@ def _export_shp(frame, path, *, coords, crs_out, encoding, disclosure, layer, **
 
 
 def _export_csv(frame, path, *, coords, crs_out, disclosure, layer, **_):
-    table = _flat(_positioned(frame, coords, crs_out), wkt=True)
+    table = flat_table(_positioned(frame, coords, crs_out), wkt=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         table.to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -612,52 +417,10 @@ def _export_csv(frame, path, *, coords, crs_out, disclosure, layer, **_):
     return files
 
 
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-def _sheet_name(text: str) -> str:
-    return _SHEET_BAD.sub("_", str(text))[:31].strip("'") or "数据"
-
-
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
-
-
-def _write_sheet(book: xlsxwriter.Workbook, name: str, table: pd.DataFrame,
-                 layer: str | None, *, translate: bool = False) -> None:
-    """One sheet with Chinese headers (units in brackets) and percent-formatted fractions."""
-    names = [str(c) for c in table.columns]
-    heads = labels.headers(names, layer)
-    columns = []
-    for i, col in enumerate(names):
-        series = table.iloc[:, i]
-        if translate:
-            series = labels.translate_values(col, series)
-        columns.append(xlsx.cell_values(series))
-    fractions = [i for i, c in enumerate(names) if labels.label(c, layer).fraction]
-    xlsx.write_sheet(book, name, [heads[c] for c in names], columns,
-                widths=[min(max(_width(heads[c]) + 2, 10), 40) for c in names],
-                fractions=fractions)
-
-
-def _about_sheet(book: xlsxwriter.Workbook, rows: list[tuple[str, str, str]]) -> None:
-    columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[], [], []]
-    xlsx.write_sheet(book, "说明", ["项目/字段", "内容/表头", "说明"], columns,
-                widths=(26, 40, 80), freeze=False)
-
-
-def _column_rows(columns: Iterable[str], layer: str | None) -> list[tuple[str, str, str]]:
-    rows = []
-    for col in columns:
-        lab = labels.label(str(col), layer)
-        note = lab.en + (" (fraction shown as %)" if lab.fraction else "")
-        rows.append((str(col), labels.header(str(col), layer), note))
-    return rows
-
-
 def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name, **_):
-    table = _flat(_positioned(frame, coords, crs_out), wkt=False)
-    sheet = _sheet_name(SCHEMAS[layer].label_zh if layer
-                        else (layer_name or path.stem.removesuffix("_gcj02")))
+    table = flat_table(_positioned(frame, coords, crs_out), wkt=False)
+    sheet = sheet_name(SCHEMAS[layer].label_zh if layer
+                       else (layer_name or path.stem.removesuffix("_gcj02")))
     notes = _notes(coords, disclosure)
     rows = [("文件 file", path.name, ""), ("生成 made by", "geoapp", date.today().isoformat())]
     rows += [(k, v, "") for k, v in notes.items()]
@@ -665,14 +428,14 @@ def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name,
               "money in 万元 (10,000 CNY); areas in mu or m²")]
     rows += [("经度/纬度", "点要素为点本身，面要素为面内代表点",
               "lon/lat: the point itself, or a representative point inside the area")]
-    rows += [("", "", ""), *_column_rows(table.columns, layer)]
+    rows += [("", "", ""), *column_rows(table.columns, layer)]
     first = coords == "gcj02" or bool(disclosure)
     with xlsx.workbook(path) as book:
         if first:
-            _about_sheet(book, rows)
-        _write_sheet(book, sheet, table, layer)
+            write_about(book, rows)
+        write_table(book, sheet, table, layer)
         if not first:
-            _about_sheet(book, rows)
+            write_about(book, rows)
     return [path]
 
 
@@ -752,7 +515,7 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
         raise ValueError("GeoJSON needs geometry; write tables without geometry as csv or xlsx")
     disclosure = None
     if public:
-        gdf, disclosure = _publicize(gdf)
+        gdf, disclosure = public_table(gdf)
     frame = _query(gdf, where)
     path.parent.mkdir(parents=True, exist_ok=True)
     return _WRITERS[fmt](frame, path, coords=coords, crs_out=crs_out, encoding=encoding,
@@ -760,164 +523,3 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
                          layer_name=layer_name)
 
 
-# -- the report -------------------------------------------------------------------------------
-
-
-def _report_table(tables: Mapping[str, pd.DataFrame], sheet: str) -> pd.DataFrame | None:
-    for key in (sheet, *REPORT_SHEETS[sheet]):
-        if key in tables and tables[key] is not None:
-            table = tables[key]
-            keep = [c for c in REPORT_COLUMNS.get(sheet, ()) if c in table.columns]
-            return table[keep] if len(keep) >= 3 else table
-    return None
-
-
-def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
-                public: bool = False) -> Path:
-    """Write the XLSX report: Chinese headers with units, one sheet per table.
-
-    Parameters
-    ----------
-    tables
-        Tables by name; the report takes 园区排名 from ``park_ranking``, 低效用地清单 from
-        ``low_efficiency``, 盘活进度 from ``reclamation``, 综合评价 from ``evaluation`` (see
-        :data:`REPORT_SHEETS` for the other names accepted). Other tables are ignored.
-        Geometry becomes 经度/纬度 of a representative point; codes (industry, mode, stage,
-        status) are shown in Chinese.
-    path
-        Output ``.xlsx``.
-    public
-        Apply the public-mode rule to every table.
-
-    Returns
-    -------
-    Path
-        ``path``. A first sheet 说明 lists the sheets, units and, in public mode, what was
-        suppressed; a table that is missing gets a sheet saying it was not computed.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [("报告 report", "geoapp 产业用地分析报告", date.today().isoformat()),
-            ("单位 units", "金额为万元，面积为亩(1亩=666.67平方米)；增长率、完成率为百分比",
-             "money in 万元; areas in mu; growth and progress as %"),
-            ("坐标 coordinates", "经度/纬度为WGS84", "lon/lat in WGS84")]
-    sheets: list[tuple[str, pd.DataFrame | None]] = []
-    for sheet in REPORT_SHEETS:
-        table = _report_table(tables, sheet)
-        if table is not None:
-            if public:
-                table, note = _publicize(table)
-                rows.append((sheet, "公开版", note))
-            table = _flat(table, wkt=False)
-            rows.append((sheet, f"{len(table)} 行 rows", ""))
-        else:
-            rows.append((sheet, "未计算", "not computed"))
-        sheets.append((sheet, table))
-    with xlsx.workbook(path) as book:
-        _about_sheet(book, rows)
-        for sheet, table in sheets:
-            if table is None:
-                xlsx.write_sheet(book, sheet, ["说明"], [[NOT_COMPUTED]], freeze=False)
-            else:
-                _write_sheet(book, sheet, table, None, translate=True)
-    return path
-
-
-# -- README -----------------------------------------------------------------------------------
-
-
-def _columns_of(path: Path) -> tuple[str, list[str]]:
-    """Say what a file is and list its columns, for README.txt."""
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".gpkg", ".shp"):
-        info = pyogrio.read_info(path)
-        kind = f"{info['features']} features, geometry {info['geometry_type']}"
-        if suffix == ".geojson":
-            with open(path, "rb") as fh:
-                head = fh.read(4096).decode("utf-8", errors="ignore")
-            for member in ("coordinate_system", "disclosure"):
-                found = re.search(rf'"{member}":"((?:[^"\\]|\\.)*)"', head)
-                if found:
-                    kind += f"\n{member}: {found.group(1)}"
-        return kind, [str(f) for f in info["fields"]]
-    if suffix == ".csv":
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            head = next(csv.reader(fh), [])
-            n = sum(1 for _ in fh)
-        return f"{n} rows (CSV, UTF-8)", head
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path, read_only=True)
-        try:
-            return f"Excel workbook, sheets: {', '.join(wb.sheetnames)}", []
-        finally:
-            wb.close()
-    if suffix == ".tif":
-        return ("GeoTIFF raster, float32, in WGS 84 / UTM 51N (EPSG:32651), 100 m cells unless "
-                "configured; density in enterprises (or the weight) per km²"), []
-    if suffix == ".json":
-        return "JSON", []
-    return "", []
-
-
-def write_readme(out_dir: str | Path, files: Mapping[str, str]) -> Path:
-    """Write ``README.txt`` describing every file, column and unit of an output folder.
-
-    Parameters
-    ----------
-    out_dir
-        The folder (e.g. of ``geoapp analyze --out``).
-    files
-        ``{file name: description}``; an empty description is filled from
-        :data:`FILE_DESCRIPTIONS`. Files in the folder that are not listed are described too.
-
-    Returns
-    -------
-    Path
-        ``out_dir / "README.txt"`` (UTF-8 with a byte-order mark, for Notepad).
-    """
-    out = Path(out_dir)
-    names = dict.fromkeys([*files, *sorted(p.name for p in out.iterdir() if p.is_file())])
-    names.pop("README.txt", None)
-    lines = [
-        "geoapp 分析结果说明 / README of a geoapp output folder",
-        f"folder: {out.resolve().name}    written: {date.today().isoformat()}",
-        "",
-        "坐标 coordinates: WGS84 经纬度 (EPSG:4326) unless the file name ends in _gcj02 "
-        "(GCJ-02, for AMap/Tencent base maps).",
-        "单位 units: 金额 万元 (10,000 CNY); 面积 亩 (1 亩 = 666.67 m², 15 亩 = 1 ha) or m²; "
-        "growth, shares and progress are fractions (0.10 = 10 %).",
-        "Data marked synthetic=1 is made up (demos, tests) and describes no real enterprise.",
-        "",
-    ]
-    for name in names:
-        path = out / name
-        if name.startswith(".") or path.suffix in (".shx", ".prj", ".cpg", ".dbf"):
-            continue
-        stem = name.split(".")[0]
-        text = files.get(name) or FILE_DESCRIPTIONS.get(stem.removesuffix("_gcj02"), "")
-        lines.append(f"== {name} ==")
-        if text:
-            lines.append(text)
-        if not path.exists():
-            lines += ["(not written)", ""]
-            continue
-        kind, columns = _columns_of(path)
-        if kind:
-            lines.append(kind)
-        layer = stem if stem in SCHEMAS else None
-        if columns:
-            lines.append("columns:")
-            lines += [f"  {labels.describe(c, layer)}" for c in columns]
-        lines.append("")
-    readme = out / "README.txt"
-    readme.write_text("\n".join(lines), encoding="utf-8-sig")
-    return readme
-
-
-__all__ = [
-    "COORDS", "COUNT_COLUMNS", "MIN_ENTERPRISES", "REPORT_SHEETS", "export_layer",
-    "export_path_for", "geojson_bytes", "is_confidential", "publicize", "shapefile_field_names",
-    "write_geojson", "write_readme", "xlsx_report",
-]

@@ -1,0 +1,296 @@
+"""What a click or a query shows: :func:`plot_card`, :func:`park_card`, :func:`search`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from analysis.concentration import lead_industry_list
+from geoapp.app.i18n import tr
+from geoapp.app.loading import AppData
+
+
+def _num(value, digits: int = 2) -> str:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(x):
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def _pct(value) -> str:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    return "—" if not math.isfinite(x) else f"{x * 100:+.1f}%"
+
+
+def _text(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    return str(value)
+
+
+CARD_FIELDS: tuple[tuple[str, str, str, str], ...] = (
+    # column, zh, en, kind
+    ("area_mu", "面积(亩)", "Area (mu)", "num"),
+    ("land_use", "用地性质", "Land use", "text"),
+    ("status", "地块状态", "Status", "value"),
+    ("n_enterprises", "企业数", "Enterprises", "int"),
+    ("output_wan", "工业总产值(万元)", "Output (10k CNY)", "num"),
+    ("tax_wan", "税收(万元)", "Tax (10k CNY)", "num"),
+    ("tax_per_mu", "亩均税收(万元/亩)", "Tax per mu (10k CNY/mu)", "num"),
+    ("output_per_mu", "亩均产值(万元/亩)", "Output per mu (10k CNY/mu)", "num"),
+    ("value_added_per_mu", "亩均增加值(万元/亩)", "Value added per mu (10k CNY/mu)", "num"),
+    ("tax_per_mu_growth", "亩均税收增长率", "Tax per mu growth", "pct"),
+    ("output_per_mu_growth", "亩均产值增长率", "Output per mu growth", "pct"),
+    ("score", "综合得分", "Score", "num"),
+    ("grade", "评价等级", "Grade", "text"),
+    ("park_id", "园区", "Park", "text"),
+    ("town_code", "街镇", "Town", "text"),
+    ("zone_type", "区块类型", "Zone", "text"),
+    ("ledger_stage", "盘活状态", "Reclamation stage", "value"),
+)
+"""Rows of a plot card: column, Chinese label, English label, how to format."""
+
+
+def _format(value, kind: str, lang: str) -> str:
+    if kind == "num":
+        return _num(value)
+    if kind == "int":
+        return _num(value, 0)
+    if kind == "pct":
+        return _pct(value)
+    if kind == "value":
+        return tr(_text(value), lang) if _text(value) != "—" else "—"
+    return _text(value)
+
+
+def _contributions(plot_id: str, data: AppData, lang: str) -> pd.DataFrame:
+    """Each scoring item's points for one plot.
+
+    A plot's score is the land-weighted mean of its rated firms' scores
+    (:func:`analysis.grading.plot_scores`), and a firm's score is the sum of its items'
+    contributions, so the plot's item points are the land-weighted means of its firms'
+    ``contrib_*`` columns; they add up to the plot's score.
+    """
+    firms = data.table("evaluation", "enterprises")
+    cols = [] if firms is None else [c for c in firms.columns if c.startswith("contrib_")]
+    if firms is None or not cols or "plot_id" not in firms or "land_mu" not in firms:
+        return pd.DataFrame(columns=["item", "points"])
+    mine = firms[firms["plot_id"].astype(str) == str(plot_id)]
+    if "score" in mine:
+        mine = mine[mine["score"].notna()]
+    land = pd.to_numeric(mine["land_mu"], errors="coerce")
+    ok = land > 0
+    if not ok.any():
+        return pd.DataFrame(columns=["item", "points"])
+    weights = land[ok] / land[ok].sum()
+    rows = []
+    for c in cols:
+        v = pd.to_numeric(mine.loc[ok, c], errors="coerce")
+        if v.notna().any():
+            item = c.removeprefix("contrib_")
+            label = METRIC_ITEM_LABELS.get(item, (item, item))[0 if lang == "zh" else 1]
+            rows.append({"item": label, "points": float((v.fillna(0) * weights).sum())})
+    return pd.DataFrame(rows, columns=["item", "points"])
+
+
+METRIC_ITEM_LABELS: dict[str, tuple[str, str]] = {
+    "tax_per_mu": ("亩均税收", "tax per mu"),
+    "output_per_mu": ("亩均产值", "output per mu"),
+    "value_added_per_mu": ("亩均增加值", "value added per mu"),
+    "revenue_per_mu": ("亩均营业收入", "revenue per mu"),
+    "value_added_per_tce": ("单位能耗增加值", "value added per tce"),
+    "tax_per_tce": ("单位能耗税收", "tax per tce"),
+    "value_added_per_t_emissions": ("单位排放增加值", "value added per t emissions"),
+    "labour_productivity": ("全员劳动生产率", "labour productivity"),
+    "rd_intensity": ("研发经费投入强度", "R&D intensity"),
+}
+"""Names of the evaluation's scoring items."""
+
+
+def plot_card(data: AppData, plot_id: str, lang: str = "zh") -> dict[str, Any] | None:
+    """Everything the card of one plot shows.
+
+    Parameters
+    ----------
+    data
+        App data.
+    plot_id
+        The plot.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    dict or None
+        ``title``; ``facts`` (list of ``(label, text)`` pairs: area in mu, enterprises,
+        per-mu figures, score, grade, ...); ``reasons`` (low-efficiency reasons, list of
+        str); ``low_efficiency`` (bool); ``contributions`` (DataFrame item/points);
+        ``enterprises``, ``ledger``, ``projects`` (DataFrames); ``lon``/``lat``. None when
+        there is no such plot.
+    """
+    p = data.plots
+    hit = p.index[p["plot_id"].astype(str) == str(plot_id)]
+    if len(hit) == 0:
+        return None
+    row = p.loc[hit[0]]
+    facts = [((zh if lang == "zh" else en), _format(row.get(col), kind, lang))
+             for col, zh, en, kind in CARD_FIELDS if col in row.index]
+    reasons_raw = row.get("reasons_zh") if lang == "zh" and "reasons_zh" in row else (
+        row.get("reasons"))
+    reasons = [] if _text(reasons_raw) == "—" else [
+        r.strip() for r in str(reasons_raw).replace("；", ";").split(";") if r.strip()]
+    graded = data.table("evaluation", "enterprises")
+    firms = data.layer("enterprises") if graded is None else graded
+    if "plot_id" in firms:
+        firms = pd.DataFrame(firms.drop(columns="geometry", errors="ignore"))
+        firms = firms[(firms["plot_id"].astype(str) == str(plot_id))
+                      & (pd.to_numeric(firms["year"], errors="coerce") == data.year)]
+        cols = [c for c in ("name", "credit_code", "industry", "scale", "land_mu", "output_wan",
+                            "tax_wan", "tax_per_mu", "output_per_mu", "score", "grade")
+                if c in firms]
+        firms = firms[cols].reset_index(drop=True)
+    else:
+        firms = pd.DataFrame()
+    ledger = data.layer("ledger")
+    if "plot_id" in ledger:
+        ledger = ledger[ledger["plot_id"].astype(str) == str(plot_id)]
+        ledger = ledger.sort_values("date", kind="stable").drop(columns="plot_id")
+        ledger = ledger.reset_index(drop=True)
+    projects = data.layer("projects")
+    if "plot_id" in projects:
+        projects = pd.DataFrame(projects.drop(columns="geometry", errors="ignore"))
+        projects = projects[projects["plot_id"].astype(str) == str(plot_id)]
+        projects = projects[[c for c in ("project_id", "name", "stage", "investment_wan",
+                                         "land_mu", "start_date") if c in projects]]
+        projects = projects.reset_index(drop=True)
+    title = f"地块 {plot_id}" if lang == "zh" else f"Plot {plot_id}"
+    return {
+        "kind": "plot", "id": str(plot_id), "title": title, "facts": facts,
+        "low_efficiency": bool(row.get("low_efficiency", False)), "reasons": reasons,
+        "contributions": _contributions(str(plot_id), data, lang), "enterprises": firms,
+        "ledger": ledger,
+        "projects": projects, "lon": float(row["lon"]), "lat": float(row["lat"]),
+        "area_mu": float(row["area_mu"]) if pd.notna(row.get("area_mu")) else float("nan"),
+    }
+
+
+def ranking_row(data: AppData, scope: str, scope_id: str) -> pd.Series | None:
+    """One scope's row of the evaluation's ``<scope>_ranking`` table (None without it)."""
+    key = {"park": "park_id", "town": "town_code", "district": "district_code"}[scope]
+    table = data.table("evaluation", f"{scope}_ranking")
+    if table is None:
+        return None
+    t = table.reset_index() if key not in table else table
+    if key not in t:
+        return None
+    hit = t[t[key].astype(str) == str(scope_id)]
+    return hit.iloc[0] if len(hit) else None
+
+
+PARK_FIELDS: tuple[tuple[str, str, str, str], ...] = (
+    # column of park_ranking, zh, en, kind
+    ("n_plots", "地块数", "Plots", "int"),
+    ("land_mu", "用地面积(亩)", "Land (mu)", "num"),
+    ("n_enterprises", "企业数", "Enterprises", "int"),
+    ("tax_per_mu", "亩均税收(万元/亩)", "Tax per mu", "num"),
+    ("output_per_mu", "亩均产值(万元/亩)", "Output per mu", "num"),
+    ("tax_per_mu_growth", "亩均税收增长率", "Tax per mu growth", "pct"),
+    ("output_per_mu_growth", "亩均产值增长率", "Output per mu growth", "pct"),
+    ("n_low_efficiency_plots", "低效地块数", "Low-efficiency plots", "int"),
+    ("rank", "排名", "Rank", "int"),
+)
+"""Facts of a park card, read from the evaluation's park ranking."""
+
+
+def park_card(data: AppData, park_id: str, lang: str = "zh") -> dict[str, Any] | None:
+    """Build a park's card from its row of the evaluation's ``park_ranking``.
+
+    Without the evaluation the card falls back to what the plot table alone gives (plots and
+    land); per-mu figures, growth and rank then show "—".
+
+    Returns
+    -------
+    dict or None
+        ``title``, ``facts`` (label/text pairs), ``scorecard`` (the ranking row as a
+        one-column DataFrame, or None). None when there is no such park.
+    """
+    parks = data.layer("parks")
+    if "park_id" not in parks or not (parks["park_id"].astype(str) == str(park_id)).any():
+        return None
+    park = parks[parks["park_id"].astype(str) == str(park_id)].iloc[0]
+    zh = lang == "zh"
+    leads = lead_industry_list(park.get("lead_industries"))
+    facts = [
+        ("园区名称" if zh else "Name", _text(park.get("name"))),
+        ("园区级别" if zh else "Level", _text(park.get("level"))),
+        ("主导产业" if zh else "Lead industries", "、".join(tr(i, lang) for i in leads) or "—"),
+    ]
+    row = ranking_row(data, "park", park_id)
+    if row is None:
+        mine = data.plots[data.plots["park_id"].astype(str) == str(park_id)]
+        row = pd.Series({"n_plots": len(mine),
+                         "land_mu": pd.to_numeric(mine["area_mu"], errors="coerce").sum(),
+                         "n_low_efficiency_plots": int(mine["low_efficiency"].sum())})
+        scorecard = None
+    else:
+        scorecard = row.to_frame(name=str(park_id))
+    facts += [((z if zh else e), _format(row.get(col), kind, lang))
+              for col, z, e, kind in PARK_FIELDS]
+    title = f"园区 {park.get('name')}" if zh else f"Park {park.get('name')}"
+    return {"kind": "park", "id": str(park_id), "title": title, "facts": facts,
+            "scorecard": scorecard}
+
+
+def search(data: AppData, query: str, *, limit: int = 10) -> pd.DataFrame:
+    """Find plots by plot id, enterprise name or 统一社会信用代码.
+
+    Exact plot id or credit code first, then plot ids starting with the query, then enterprise
+    names containing it (case-insensitive).
+
+    Returns
+    -------
+    DataFrame
+        ``plot_id``, ``match`` (what matched), ``kind`` (``"plot_id"``, ``"credit_code"``,
+        ``"name"``), ``lon``, ``lat``; at most ``limit`` rows, no duplicate plots.
+    """
+    q = (query or "").strip()
+    cols = ["plot_id", "match", "kind", "lon", "lat"]
+    if not q:
+        return pd.DataFrame(columns=cols)
+    p = data.plots
+    ids = p["plot_id"].astype(str)
+    ql = q.lower()
+    rows: list[dict] = []
+    exact = ids[ids.str.lower() == ql]
+    rows += [{"plot_id": v, "match": v, "kind": "plot_id"} for v in exact]
+    firms = data.layer("enterprises")
+    if "plot_id" in firms:
+        f = pd.DataFrame(firms.drop(columns="geometry", errors="ignore"))
+        f = f[f["plot_id"].notna()]
+        if "credit_code" in f:
+            cc = f[f["credit_code"].astype(str).str.upper() == q.upper()]
+            rows += [{"plot_id": str(r.plot_id), "match": str(r.credit_code), "kind": "credit_code"}
+                     for r in cc.itertuples()]
+    prefix = ids[ids.str.lower().str.startswith(ql) & (ids.str.lower() != ql)].head(limit)
+    rows += [{"plot_id": v, "match": v, "kind": "plot_id"} for v in prefix]
+    if "plot_id" in firms and "name" in f:
+        named = f[f["name"].astype(str).str.lower().str.contains(ql, regex=False)]
+        named = named.drop_duplicates("plot_id")
+        rows += [{"plot_id": str(r.plot_id), "match": str(r.name), "kind": "name"}
+                 for r in named.head(limit * 2).itertuples()]
+    out = pd.DataFrame(rows, columns=cols[:3]).drop_duplicates("plot_id").head(limit)
+    where = p.set_index(ids)[["lon", "lat"]]
+    out = out[out["plot_id"].isin(where.index)]
+    out["lon"] = where["lon"].reindex(out["plot_id"]).to_numpy()
+    out["lat"] = where["lat"].reindex(out["plot_id"]).to_numpy()
+    return out.reset_index(drop=True)[cols]
+
+

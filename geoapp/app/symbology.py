@@ -1,0 +1,179 @@
+"""How plots are coloured: metrics, colour schemes, palettes and legends.
+
+:data:`METRICS` are the quantities a map can show; :func:`make_legend` computes class breaks
+once, on the unfiltered plots, so colours mean the same thing whatever the filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A plot attribute the map can colour by.
+
+    Attributes
+    ----------
+    column
+        Column of the plot table.
+    zh, en
+        Labels.
+    unit
+        Unit shown in the legend.
+    numerator
+        For per-mu metrics, the amount summed when plots are aggregated (Σ amount / Σ mu);
+        None for metrics averaged by land (score, growth) or counted (grade).
+    fraction
+        Values are fractions shown as percentages.
+    """
+
+    column: str
+    zh: str
+    en: str
+    unit: str = ""
+    numerator: str | None = None
+    fraction: bool = False
+
+    def label(self, lang: str = "zh") -> str:
+        """Label with unit, e.g. ``"亩均税收(万元/亩)"``."""
+        text = self.zh if lang == "zh" else self.en
+        return f"{text}({self.unit})" if self.unit else text
+
+
+METRICS: dict[str, Metric] = {
+    "tax_per_mu": Metric("tax_per_mu", "亩均税收", "Tax per mu", "万元/亩", "tax_wan"),
+    "output_per_mu": Metric("output_per_mu", "亩均产值", "Output per mu", "万元/亩", "output_wan"),
+    "value_added_per_mu": Metric("value_added_per_mu", "亩均增加值", "Value added per mu",
+                                 "万元/亩", "value_added_wan"),
+    "score": Metric("score", "综合得分", "Score", "分"),
+    "grade": Metric("grade", "评价等级", "Grade"),
+    "tax_per_mu_growth": Metric("tax_per_mu_growth", "亩均税收增长率", "Tax per mu growth", "%",
+                                fraction=True),
+}
+"""Metrics the plots can be coloured by."""
+
+SCHEMES: dict[str, tuple[str, str]] = {
+    "quantiles": ("分位数", "Quantiles"),
+    "natural_breaks": ("自然断点", "Natural breaks"),
+    "policy": ("政策分类 A/B/C/D", "Policy classes A/B/C/D"),
+}
+"""Classification schemes (mapclassify, or the evaluation's grades)."""
+
+GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+GRADE_COLORS: dict[str, str] = {"A": "#1a9641", "B": "#a6d96a", "C": "#fdae61", "D": "#d7191c"}
+SEQUENTIAL: dict[int, tuple[str, ...]] = {
+    3: ("#fee8c8", "#fdbb84", "#e34a33"),
+    4: ("#fef0d9", "#fdcc8a", "#fc8d59", "#d7301f"),
+    5: ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"),
+    6: ("#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"),
+    7: ("#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000"),
+}
+"""ColorBrewer OrRd ramps (light = low, dark = high) by number of classes."""
+NO_DATA_COLOR = "#bdbdbd"
+LEDGER_COLORS: dict[str, str] = {"identified": "#fdae61", "in_progress": "#abd9e9",
+                                 "reclaimed": "#2c7bb6", "reused": "#1a9641"}
+PROJECT_COLORS: dict[str, str] = {"signed": "#9e9ac8", "started": "#6baed6",
+                                  "under_construction": "#fd8d3c", "completed": "#74c476",
+                                  "in_production": "#238b45"}
+
+
+@dataclass(frozen=True)
+class Legend:
+    """Classes of a metric, computed once on the unfiltered plots.
+
+    Attributes
+    ----------
+    metric
+        Metric key.
+    scheme
+        ``"quantiles"``, ``"natural_breaks"`` or ``"policy"``.
+    labels
+        One label per class.
+    colors
+        One colour per class (hex).
+    bins
+        Upper bounds of the numeric classes (empty for categorical legends).
+    categories
+        Category of each class for categorical legends (grades).
+    """
+
+    metric: str
+    scheme: str
+    labels: tuple[str, ...]
+    colors: tuple[str, ...]
+    bins: tuple[float, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    def classify(self, values: pd.Series) -> np.ndarray:
+        """Class index of each value (``-1`` for missing values or unknown categories)."""
+        if self.categories:
+            lookup = {c: i for i, c in enumerate(self.categories)}
+            return np.array([lookup.get(v, -1) if isinstance(v, str) else -1 for v in values],
+                            dtype="int64")
+        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+        out = np.searchsorted(np.asarray(self.bins, dtype="float64"), x, side="left")
+        out = np.minimum(out, len(self.bins) - 1).astype("int64")
+        out[np.isnan(x)] = -1
+        return out
+
+
+def _fmt(value: float, fraction: bool) -> str:
+    if fraction:
+        return f"{value * 100:.1f}%"
+    return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def make_legend(plots: pd.DataFrame, metric: str, scheme: str, *, k: int = 5) -> Legend:
+    """Class breaks of ``metric`` over ``plots`` (pass the unfiltered plots).
+
+    Parameters
+    ----------
+    plots
+        The plot table (:attr:`AppData.plots`).
+    metric
+        Key of :data:`METRICS`.
+    scheme
+        ``"quantiles"`` or ``"natural_breaks"`` (mapclassify Quantiles / JenksCaspall with
+        ``k`` classes), or ``"policy"``: the evaluation's grades A/B/C/D. The grade metric is
+        always shown by its grades.
+    k
+        Number of classes (3-7) for the numeric schemes; fewer when there are fewer distinct
+        values.
+
+    Returns
+    -------
+    Legend
+    """
+    if metric == "grade" or scheme == "policy":
+        return Legend(metric="grade", scheme="policy", labels=GRADES,
+                      colors=tuple(GRADE_COLORS[g] for g in GRADES), categories=GRADES)
+    import mapclassify
+
+    m = METRICS[metric]
+    values = pd.to_numeric(plots.get(m.column), errors="coerce") if m.column in plots else None
+    if values is None or values.dropna().empty:
+        return Legend(metric=metric, scheme=scheme, labels=(), colors=())
+    finite = values[np.isfinite(values)].to_numpy(dtype="float64")
+    k = max(1, min(int(k), 7, len(np.unique(finite))))
+    if k < 3:
+        bins = np.unique(finite)[-k:] if k else np.array([finite.max()])
+    elif scheme == "natural_breaks":
+        bins = mapclassify.JenksCaspall(finite, k=k).bins
+    else:
+        bins = mapclassify.Quantiles(finite, k=k).bins
+    bins = np.unique(np.asarray(bins, dtype="float64"))
+    bins[-1] = max(bins[-1], finite.max())
+    ramp = SEQUENTIAL[len(bins)] if len(bins) >= 3 else SEQUENTIAL[3][-len(bins):]
+    labels = []
+    low = finite.min()
+    for b in bins:
+        labels.append(f"{_fmt(low, m.fraction)} – {_fmt(b, m.fraction)}")
+        low = b
+    return Legend(metric=metric, scheme=scheme, labels=tuple(labels), colors=tuple(ramp),
+                  bins=tuple(float(b) for b in bins))
+
+

@@ -1,0 +1,204 @@
+"""The XLSX report with Chinese headers, and ``README.txt`` describing a folder of outputs."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+
+from geoapp import labels
+from geoapp.export import xlsx
+from geoapp.export.disclosure import public_table
+from geoapp.export.formats import flat_table
+from geoapp.export.sheets import write_about, write_table
+from layers.schema import SCHEMAS
+
+REPORT_SHEETS: dict[str, tuple[str, ...]] = {
+    "园区排名": ("park_ranking",),
+    "低效用地清单": ("low_efficiency",),
+    "盘活进度": ("reclamation_progress",),
+    "综合评价": ("enterprises", "evaluation"),
+}
+"""Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
+
+REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "综合评价": ("ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "industry",
+             "scale", "land_mu", "tax_per_mu", "output_per_mu", "value_added_per_mu", "score",
+             "grade", "weakest_item", "imputed_items", "unrated_reason"),
+}
+"""Columns a report sheet shows, in order, when the table has them (the full table is the
+CSV beside the report: ``enterprises.csv`` has every indicator, benchmark and contribution)."""
+
+NOT_COMPUTED = "未计算：本次分析没有生成这张表（缺少所需图层或未运行该步骤）。Not computed."
+
+FILE_DESCRIPTIONS: dict[str, str] = {
+    "plots_evaluated": "每个产业地块的面积、亩均指标、综合评价与低效标记 / plots with per-mu "
+                       "indicators, grade and low-efficiency flag",
+    "low_efficiency": "低效产业用地清单及原因 / low-efficiency plot list with reasons",
+    "park_ranking": "园区排名 / park scorecard and ranking",
+    "reclamation": "盘活进度 / reclamation progress against targets",
+    "report": "汇总报告(Excel) / the XLSX report: park ranking, low-efficiency list, "
+              "reclamation progress, evaluation",
+    "summary": "主要数字(JSON) / headline numbers of every analysis stage",
+    "README": "本说明 / this file",
+}
+"""Descriptions of the usual output files by stem, used when :func:`write_readme` gets none."""
+def report_table(tables: Mapping[str, pd.DataFrame], sheet: str) -> pd.DataFrame | None:
+    """The table shown on a report sheet (its columns in :data:`REPORT_COLUMNS`), or None."""
+    for key in (sheet, *REPORT_SHEETS[sheet]):
+        if key in tables and tables[key] is not None:
+            table = tables[key]
+            keep = [c for c in REPORT_COLUMNS.get(sheet, ()) if c in table.columns]
+            return table[keep] if len(keep) >= 3 else table
+    return None
+
+
+def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
+                public: bool = False) -> Path:
+    """Write the XLSX report: Chinese headers with units, one sheet per table.
+
+    Parameters
+    ----------
+    tables
+        Tables by name; the report takes 园区排名 from ``park_ranking``, 低效用地清单 from
+        ``low_efficiency``, 盘活进度 from ``reclamation``, 综合评价 from ``evaluation`` (see
+        :data:`REPORT_SHEETS` for the other names accepted). Other tables are ignored.
+        Geometry becomes 经度/纬度 of a representative point; codes (industry, mode, stage,
+        status) are shown in Chinese.
+    path
+        Output ``.xlsx``.
+    public
+        Apply the public-mode rule to every table.
+
+    Returns
+    -------
+    Path
+        ``path``. A first sheet 说明 lists the sheets, units and, in public mode, what was
+        suppressed; a table that is missing gets a sheet saying it was not computed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [("报告 report", "geoapp 产业用地分析报告", date.today().isoformat()),
+            ("单位 units", "金额为万元，面积为亩(1亩=666.67平方米)；增长率、完成率为百分比",
+             "money in 万元; areas in mu; growth and progress as %"),
+            ("坐标 coordinates", "经度/纬度为WGS84", "lon/lat in WGS84")]
+    sheets: list[tuple[str, pd.DataFrame | None]] = []
+    for sheet in REPORT_SHEETS:
+        table = report_table(tables, sheet)
+        if table is not None:
+            if public:
+                table, note = public_table(table)
+                rows.append((sheet, "公开版", note))
+            table = flat_table(table, wkt=False)
+            rows.append((sheet, f"{len(table)} 行 rows", ""))
+        else:
+            rows.append((sheet, "未计算", "not computed"))
+        sheets.append((sheet, table))
+    with xlsx.workbook(path) as book:
+        write_about(book, rows)
+        for sheet, table in sheets:
+            if table is None:
+                xlsx.write_sheet(book, sheet, ["说明"], [[NOT_COMPUTED]], freeze=False)
+            else:
+                write_table(book, sheet, table, None, translate=True)
+    return path
+
+
+# -- README -----------------------------------------------------------------------------------
+
+
+def _columns_of(path: Path) -> tuple[str, list[str]]:
+    """Say what a file is and list its columns, for README.txt."""
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".gpkg", ".shp"):
+        info = pyogrio.read_info(path)
+        kind = f"{info['features']} features, geometry {info['geometry_type']}"
+        if suffix == ".geojson":
+            with open(path, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", errors="ignore")
+            for member in ("coordinate_system", "disclosure"):
+                found = re.search(rf'"{member}":"((?:[^"\\]|\\.)*)"', head)
+                if found:
+                    kind += f"\n{member}: {found.group(1)}"
+        return kind, [str(f) for f in info["fields"]]
+    if suffix == ".csv":
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            head = next(csv.reader(fh), [])
+            n = sum(1 for _ in fh)
+        return f"{n} rows (CSV, UTF-8)", head
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        try:
+            return f"Excel workbook, sheets: {', '.join(wb.sheetnames)}", []
+        finally:
+            wb.close()
+    if suffix == ".tif":
+        return ("GeoTIFF raster, float32, in WGS 84 / UTM 51N (EPSG:32651), 100 m cells unless "
+                "configured; density in enterprises (or the weight) per km²"), []
+    if suffix == ".json":
+        return "JSON", []
+    return "", []
+
+
+def write_readme(out_dir: str | Path, files: Mapping[str, str]) -> Path:
+    """Write ``README.txt`` describing every file, column and unit of an output folder.
+
+    Parameters
+    ----------
+    out_dir
+        The folder (e.g. of ``geoapp analyze --out``).
+    files
+        ``{file name: description}``; an empty description is filled from
+        :data:`FILE_DESCRIPTIONS`. Files in the folder that are not listed are described too.
+
+    Returns
+    -------
+    Path
+        ``out_dir / "README.txt"`` (UTF-8 with a byte-order mark, for Notepad).
+    """
+    out = Path(out_dir)
+    names = dict.fromkeys([*files, *sorted(p.name for p in out.iterdir() if p.is_file())])
+    names.pop("README.txt", None)
+    lines = [
+        "geoapp 分析结果说明 / README of a geoapp output folder",
+        f"folder: {out.resolve().name}    written: {date.today().isoformat()}",
+        "",
+        "坐标 coordinates: WGS84 经纬度 (EPSG:4326) unless the file name ends in _gcj02 "
+        "(GCJ-02, for AMap/Tencent base maps).",
+        "单位 units: 金额 万元 (10,000 CNY); 面积 亩 (1 亩 = 666.67 m², 15 亩 = 1 ha) or m²; "
+        "growth, shares and progress are fractions (0.10 = 10 %).",
+        "Data marked synthetic=1 is made up (demos, tests) and describes no real enterprise.",
+        "",
+    ]
+    for name in names:
+        path = out / name
+        if name.startswith(".") or path.suffix in (".shx", ".prj", ".cpg", ".dbf"):
+            continue
+        stem = name.split(".")[0]
+        text = files.get(name) or FILE_DESCRIPTIONS.get(stem.removesuffix("_gcj02"), "")
+        lines.append(f"== {name} ==")
+        if text:
+            lines.append(text)
+        if not path.exists():
+            lines += ["(not written)", ""]
+            continue
+        kind, columns = _columns_of(path)
+        if kind:
+            lines.append(kind)
+        layer = stem if stem in SCHEMAS else None
+        if columns:
+            lines.append("columns:")
+            lines += [f"  {labels.describe(c, layer)}" for c in columns]
+        lines.append("")
+    readme = out / "README.txt"
+    readme.write_text("\n".join(lines), encoding="utf-8-sig")
+    return readme
+
+

@@ -1,0 +1,140 @@
+"""Base maps: tile sources (OSM, Tianditu, AMap), the Tianditu key and the base folium map."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geoapp.app.viewing import Viewport
+from geoapp.offline import use_local_assets
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """A tile source for the map background.
+
+    Attributes
+    ----------
+    kind
+        ``"none"``, ``"osm"``, ``"tianditu"``, ``"amap"`` or ``"xyz"``.
+    url
+        Tile URL template for ``"xyz"`` (an intranet tile server), else ignored.
+    key
+        Tianditu key (from the environment or Streamlit secrets; never logged).
+    """
+
+    kind: str = "none"
+    url: str = ""
+    key: str = ""
+
+    @property
+    def shift(self) -> str | None:
+        """``"gcj02"`` when the tiles are GCJ-02 (AMap): overlays must be shifted to match."""
+        return "gcj02" if self.kind == "amap" else None
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Basemap(kind={self.kind!r}, url={self.url!r}, key={'***' if self.key else ''!r})"
+
+
+NO_TILES = Basemap()
+"""The default base map: no tiles (nothing is fetched from the internet)."""
+
+
+BASEMAPS: dict[str, tuple[str, str]] = {
+    "none": ("无底图(区/街镇边界)", "None (district/town outlines)"),
+    "osm": ("OpenStreetMap", "OpenStreetMap"),
+    "tianditu": ("天地图", "Tianditu"),
+    "amap": ("高德地图(GCJ-02)", "AMap (GCJ-02)"),
+    "xyz": ("自定义XYZ瓦片", "Custom XYZ tiles"),
+}
+
+TIANDITU_ENV = "TIANDITU_KEY"
+"""Environment variable holding the Tianditu key."""
+
+
+def tianditu_key(secrets: dict | None = None) -> str:
+    """Read the Tianditu key from ``TIANDITU_KEY`` or a secrets mapping (empty if unset)."""
+    key = os.environ.get(TIANDITU_ENV, "")
+    if not key and secrets is not None:
+        try:
+            key = str(secrets.get(TIANDITU_ENV, "") or secrets.get("tianditu_key", ""))
+        except Exception:  # Streamlit raises when there is no secrets file
+            key = ""
+    return key.strip()
+
+
+def tile_layers(basemap: Basemap) -> list[folium.TileLayer]:
+    """Tile layers for a base map (none for ``"none"``, or when a needed key/URL is missing)."""
+    if basemap.kind == "osm":
+        return [folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                                 attr="© OpenStreetMap contributors", name="OpenStreetMap",
+                                 max_zoom=19)]
+    if basemap.kind == "tianditu" and basemap.key:
+        tmpl = ("https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+                "&TILECOL={x}&tk=" + basemap.key)
+        return [folium.TileLayer(tmpl % (lay, lay), attr="© 天地图 Tianditu", name=name,
+                                 subdomains="01234567", max_zoom=18, overlay=overlay)
+                for lay, name, overlay in (("vec", "天地图", False), ("cva", "注记", True))]
+    if basemap.kind == "amap":
+        return [folium.TileLayer(
+            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+            "&x={x}&y={y}&z={z}", attr="© 高德地图 AMap (GCJ-02)", name="AMap", subdomains="1234",
+            max_zoom=18)]
+    if basemap.kind == "xyz" and basemap.url:
+        return [folium.TileLayer(basemap.url, attr="tiles: " + basemap.url.split("/")[2]
+                                 if "//" in basemap.url else "tiles", name="XYZ", max_zoom=20)]
+    return []
+
+
+class _AttributionPrefix(MacroElement):
+    """Plain "Leaflet" attribution prefix (no flag icon)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix('Leaflet');
+        {% endmacro %}
+    """)
+
+
+def base_map(viewport: Viewport, basemap: Basemap = NO_TILES, *,
+             base_url_path: str = "") -> folium.Map:
+    """Build the map whose script stays the same while the user pans and zooms.
+
+    Parameters
+    ----------
+    viewport
+        Initial view (its centre and zoom).
+    basemap
+        Tiles, if any.
+    base_url_path
+        Streamlit's ``server.baseUrlPath``, for the local asset URLs.
+
+    Returns
+    -------
+    folium.Map
+        Canvas renderer, local Leaflet only, no tiles unless ``basemap`` has some.
+    """
+    center = [(viewport.south + viewport.north) / 2, (viewport.west + viewport.east) / 2]
+    if basemap.shift:
+        lon, lat = ad_shift_point(center[1], center[0])
+        center = [lat, lon]
+    m = folium.Map(location=center, zoom_start=int(viewport.zoom), tiles=None,
+                   prefer_canvas=True, control_scale=True, max_zoom=19, min_zoom=8)
+    use_local_assets(m, base_url_path=base_url_path)
+    for layer in tile_layers(basemap):
+        layer.add_to(m)
+    _AttributionPrefix().add_to(m)
+    return m
+
+
+def ad_shift_point(lon: float, lat: float) -> tuple[float, float]:
+    """Shift a WGS84 point to GCJ-02 (for AMap display only)."""
+    from layers.crs import wgs84_to_gcj02
+
+    x, y = wgs84_to_gcj02(lon, lat)
+    return float(x), float(y)

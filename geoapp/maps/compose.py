@@ -1,0 +1,151 @@
+"""Putting a map together: every layer switched on, for the current view, and whole maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+import numpy as np
+
+from geoapp.app.i18n import DEFAULT_LAYERS
+from geoapp.app.loading import AppData
+from geoapp.app.symbology import Legend, make_legend
+from geoapp.app.viewing import (
+    Viewport,
+    data_viewport,
+    grid_aggregate,
+    level_of_detail,
+    plots_in_view,
+)
+from geoapp.maps.basemaps import NO_TILES, Basemap, base_map
+from geoapp.maps.raster import DensityImage, density_layer, density_overlay
+from geoapp.maps.vector import (
+    FastGeoJson,
+    context_layer,
+    feature_collection,
+    feature_group,
+    grid_layer,
+    hotspot_layer,
+    ledger_layer,
+    ledger_points_layer,
+    low_efficiency_layer,
+    plot_layer,
+    projects_layer,
+)
+
+
+@dataclass
+class MapView:
+    """What :func:`overlays` drew: the feature groups and facts the app shows beside the map."""
+
+    groups: list[folium.FeatureGroup]
+    lod: str
+    n_selected: int
+    n_in_view: int
+    n_bytes: int
+
+
+def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tuple[str, ...],
+             legend: Legend, metric: str, basemap: Basemap = NO_TILES, lang: str = "zh",
+             density: DensityImage | None = None, highlight: str | None = None) -> MapView:
+    """Every layer switched on, for the current view, as feature groups.
+
+    Parameters
+    ----------
+    data
+        App data.
+    mask
+        Selected plots (:func:`geoapp.app.filtering.filter_mask`).
+    viewport
+        Current view; sets level of detail, simplification and precision.
+    layers
+        Keys of :data:`geoapp.app.i18n.LAYER_KEYS` to draw.
+    legend
+        Classes of the metric (computed on the unfiltered plots).
+    metric
+        Metric key.
+    basemap
+        Base map (AMap shifts every overlay to GCJ-02 for display).
+    lang
+        Tooltip language.
+    density
+        A density surface to draw when ``"density"`` is on (:func:`density_overlay`).
+    highlight
+        A plot id to outline (the search hit or the clicked plot).
+
+    Returns
+    -------
+    MapView
+    """
+    shift = basemap.shift
+    zoom = viewport.zoom
+    groups: list[folium.FeatureGroup] = []
+    for kind in ("districts", "towns", "zones", "parks"):
+        if kind in layers:
+            el = context_layer(data.layer(kind), kind, zoom=zoom, shift=shift, lang=lang)
+            if el is not None:
+                groups.append(feature_group(kind, el))
+    if "density" in layers and density is not None:
+        groups.append(feature_group("density", density_layer(density)))
+    if "hotspots" in layers:
+        el = hotspot_layer(data.table("clusters", "hotspots"), viewport, shift=shift, lang=lang)
+        if el is not None:
+            groups.append(feature_group("hotspots", el))
+    in_view = plots_in_view(data, mask, viewport)
+    lod = level_of_detail(viewport, len(in_view))
+    if "plots" in layers and len(in_view):
+        if lod == "plots":
+            groups.append(feature_group("plots", plot_layer(data, in_view, legend, metric=metric,
+                                                            zoom=zoom, shift=shift, lang=lang)))
+        else:
+            cells = grid_aggregate(data, in_view, zoom, legend.metric if legend.metric ==
+                                   "grade" else metric)
+            groups.append(feature_group("plot_grid", grid_layer(cells, legend, metric=metric,
+                                                                shift=shift, lang=lang)))
+    if "ledger" in layers and len(in_view):
+        el = (ledger_layer(data, in_view, zoom=zoom, shift=shift, lang=lang) if lod == "plots"
+              else ledger_points_layer(data, in_view, shift=shift, lang=lang))
+        if el is not None:
+            groups.append(feature_group("ledger", el))
+    if "low_efficiency" in layers and lod == "plots" and len(in_view):
+        el = low_efficiency_layer(data, in_view, zoom=zoom, shift=shift, lang=lang)
+        if el is not None:
+            groups.append(feature_group("low_efficiency", el))
+    if "projects" in layers:
+        el = projects_layer(data, shift=shift, lang=lang)
+        if el is not None:
+            groups.append(feature_group("projects", el))
+    if highlight:
+        hit = np.flatnonzero(data.plots["plot_id"].astype(str).to_numpy() == str(highlight))
+        if len(hit):
+            p = data.plots.iloc[hit]
+            text = feature_collection(p.geometry.array, [{"k": "plot", "id": str(highlight)}],
+                                      precision=6, shift=shift)
+            groups.append(feature_group("highlight", FastGeoJson(
+                text, style={"color": "#00e5ff", "weight": 4, "fill": False},
+                interactive=False, name="highlight")))
+    n_bytes = sum(el.n_bytes for g in groups for el in g._children.values()
+                  if isinstance(el, FastGeoJson))
+    return MapView(groups=groups, lod=lod, n_selected=int(mask.sum()), n_in_view=len(in_view),
+                   n_bytes=n_bytes)
+
+
+def build_map(data: AppData, *, metric: str = "tax_per_mu", scheme: str = "quantiles",
+              layers: tuple[str, ...] = DEFAULT_LAYERS, viewport: Viewport | None = None,
+              basemap: Basemap = NO_TILES, lang: str = "zh", mask: np.ndarray | None = None,
+              density: bytes | None = None) -> folium.Map:
+    """Build a complete standalone map (base map plus overlays), e.g. for an HTML file.
+
+    Parameters are those of :func:`overlays`, except ``density``: GeoTIFF bytes. The legend
+    is computed on every plot.
+    """
+    viewport = viewport or data_viewport(data)
+    mask = np.ones(len(data.plots), dtype=bool) if mask is None else mask
+    legend = make_legend(data.plots, metric, scheme)
+    m = base_map(viewport, basemap)
+    image = density_overlay(density, shift=basemap.shift) if density else None
+    view = overlays(data, mask, viewport, layers=layers, legend=legend, metric=metric,
+                    basemap=basemap, lang=lang, density=image)
+    for g in view.groups:
+        g.add_to(m)
+    return m

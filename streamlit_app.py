@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geoapp import maps
+from geoapp import maps, pipeline
 from geoapp.app import cards, downloads, filtering, i18n, loading, stage_results, symbology, viewing
 from geoapp.offline import missing_assets
 
@@ -27,10 +27,12 @@ DEFAULT_WORKSPACE = "demo.gpkg"
 
 
 def app_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Arguments after ``--``: ``--workspace PATH`` (or ``GEOAPP_WORKSPACE``), ``--no-analysis``."""
+    """Arguments after ``--``: ``--workspace PATH`` (or ``GEOAPP_WORKSPACE``).
+
+    The operator chooses the workspace when starting the app; a browser never chooses a path.
+    """
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--workspace", default=None)
-    parser.add_argument("--no-analysis", action="store_true")
     args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     args.workspace = args.workspace or os.environ.get("GEOAPP_WORKSPACE") or DEFAULT_WORKSPACE
     return args
@@ -43,20 +45,20 @@ def get_years(path: str, mtime: float) -> list[int]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def get_data(path: str, mtime: float, year: int, analyse: bool = True) -> loading.AppData:
+def get_data(path: str, mtime: float, year: int) -> loading.AppData:
     """App data for one workspace version and year (shared, never mutated).
 
     ``year`` is always resolved before the call (:func:`loading.resolve_year`), so the load and
-    every cache built on it share one key: the workspace is read and analysed once.
+    every cache built on it share one key: the workspace is read once per version.
     """
-    return loading.load_app_data(path, mtime, year, analyse=analyse)
+    return loading.load_app_data(path, mtime, year)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def get_legend(path: str, mtime: float, year: int, analyse: bool, metric: str,
+def get_legend(path: str, mtime: float, year: int, metric: str,
                scheme: str) -> symbology.Legend:
     """Class breaks on the unfiltered plots: colours keep their meaning when filters change."""
-    return symbology.make_legend(get_data(path, mtime, year, analyse).plots, metric, scheme)
+    return symbology.make_legend(get_data(path, mtime, year).plots, metric, scheme)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -68,7 +70,7 @@ def get_quality(path: str, mtime: float) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def get_density(path: str, mtime: float, year: int, analyse: bool, industry: str | None,
+def get_density(path: str, mtime: float, year: int, industry: str | None,
                 shift: str | None) -> maps.DensityImage | None:
     """Density surface for the map, reprojected and encoded once.
 
@@ -76,11 +78,7 @@ def get_density(path: str, mtime: float, year: int, analyse: bool, industry: str
     Cached per workspace version, year, industry and display shift (GCJ-02 for AMap), so a
     pan or a rerun reuses the PNG instead of warping the raster again.
     """
-    from geoapp.stages.clusters import file_slug
-
-    tifs = stage_results.density_rasters(get_data(path, mtime, year, analyse))
-    tif = tifs.get(f"density_{file_slug(industry)}.tif") if industry else None
-    tif = tif or tifs.get("density_all.tif") or next(iter(tifs.values()), None)
+    tif = stage_results.density_geotiff(get_data(path, mtime, year), industry)
     return maps.density_overlay(tif, shift=shift) if tif else None
 
 
@@ -101,9 +99,10 @@ def language_ui() -> str:
     return lang
 
 
-def workspace_ui(default: str) -> str:
-    """Workspace path input."""
-    return st.sidebar.text_input(t("workspace"), value=default, key="workspace").strip()
+def workspace_ui(path: str) -> str:
+    """Name the workspace the operator opened (it is not chosen in the browser)."""
+    st.sidebar.caption(f"{t('workspace')}: {Path(path).name}")
+    return path
 
 
 def layers_ui(data: loading.AppData, lang: str) -> tuple[str, ...]:
@@ -376,7 +375,7 @@ def _errors_text(data: loading.AppData) -> str:
 
 def reclamation_ui(data: loading.AppData, lang: str) -> None:
     """Burn-up charts per target, progress against targets, and the stalled plots."""
-    images = stage_results.stage_images(data, "reclamation")
+    images = stage_results.burnup_charts(data)
     tables = stage_results.reclamation_tables(data)
     if not images and not tables:
         st.info(t("no_results") + _errors_text(data))
@@ -425,8 +424,6 @@ def main() -> None:
     lang = language_ui()
     args = app_args()
     path = workspace_ui(args.workspace)
-    analyse = st.sidebar.checkbox("运行分析 / run analyses", value=not args.no_analysis,
-                                  key="analyse")
     if not Path(path).exists():
         st.error(f"{t('workspace')}: {path} ?")
         return
@@ -437,9 +434,15 @@ def main() -> None:
     year = loading.resolve_year(years)
     if years:
         year = st.sidebar.selectbox(t("year"), years, index=years.index(year), key="year_choice")
-    with st.spinner("…"):
-        data = get_data(path, mtime, year, analyse)
-    key = (path, mtime, year, analyse)
+    stale = pipeline.stale_stages(path, year=year)
+    if stale:  # computed and stored first, so the cached load below reads fresh results
+        with st.spinner(f"{t('reanalysing')}: {', '.join(stale)} …"):
+            pipeline.analyse_workspace(path, year=year, stages=tuple(stale), load=False,
+                                       collect_errors=True)
+        mtime = loading.workspace_mtime(path)
+    with st.spinner(t("reading_results") + " …"):
+        data = get_data(path, mtime, year)
+    key = (path, mtime, year)
     basemap = basemap_ui(lang)
     metric, scheme = style_ui(lang)
     layers = layers_ui(data, lang)

@@ -316,6 +316,37 @@ def scope_indicators(
     return table
 
 
+def main_industry(firms: pd.DataFrame, key: str = "plot_id", *,
+                  weight: str = "output_wan") -> pd.Series:
+    """
+    The industry of each scope: that of its firm with the largest ``weight``.
+
+    Parameters
+    ----------
+    firms
+        Enterprise-years of one year with ``key``, ``industry`` and ``weight`` (万元); a
+        missing weight counts as 0.
+    key
+        The scope column, e.g. ``"plot_id"``.
+    weight
+        The amount that decides, ``output_wan`` by default.
+
+    Returns
+    -------
+    Series
+        Industry codes indexed by the scope ids that have firms (named ``industry``); on a
+        tie the firm listed first wins.
+    """
+    if len(firms) == 0 or "industry" not in firms:
+        return pd.Series(dtype="string", name="industry", index=pd.Index([], name=key))
+    amount = _amount(firms, weight).fillna(0.0)
+    ordered = firms.assign(_w=amount.to_numpy()).sort_values([key, "_w"],
+                                                             ascending=[True, False],
+                                                             kind="stable")
+    top = ordered.drop_duplicates(key).set_index(key)["industry"]
+    return top.astype("string").rename("industry")
+
+
 def growth(current: pd.Series, previous: pd.Series) -> pd.Series:
     """
     Year-on-year growth as a fraction: ``current / previous - 1``.

@@ -1,6 +1,6 @@
 """Benchmark of the map app at city scale on the SYNTHETIC demo: payload and rerun time.
 
-Run: ``.venv/bin/python benchmarks/bench_app.py [--plots 50000] [--analyse]``
+Run: ``.venv/bin/python benchmarks/bench_app.py [--plots 50000]``
 
 Builds the demo workspace (``geoapp demo --plots N``, synthetic plots in the real district
 outlines), loads it as the app does (``geoapp.app.loading.load_app_data``, cached once per
@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp import maps
 from geoapp.app import filtering, i18n, loading, symbology, viewing
-from geoapp.pipeline import build_demo_workspace
+from geoapp.pipeline import analyse_workspace, build_demo_workspace
 
 MB = 1024 * 1024
 
@@ -100,8 +100,6 @@ def views(data: loading.AppData, home: viewing.Viewport,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plots", type=int, nargs="+", default=[4000, 50_000])
-    parser.add_argument("--analyse", action="store_true",
-                        help="run the analysis stages on load (slow at 50k; not needed here)")
     args = parser.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             build_demo_workspace(ws, seed=0, n_plots=n)
             t_build = time.perf_counter() - t0
+            analyse_workspace(ws, load=False)  # as `geoapp analyze` leaves it
             t0 = time.perf_counter()
-            data = loading.load_app_data(str(ws), loading.workspace_mtime(ws), analyse=args.analyse)
+            data = loading.load_app_data(str(ws), loading.workspace_mtime(ws))
             legend = symbology.make_legend(data.plots, "tax_per_mu", "quantiles")
             _ = data.tree
             t_load = time.perf_counter() - t0

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from geoapp import export, labels, pipeline
 from geoapp.demo import build_demo
 from geoapp.export import formats, report, sheets
+from geoapp.outputs import output_tables
 
 
 def report_tables(n_plots: int) -> dict[str, pd.DataFrame]:
@@ -40,8 +41,7 @@ def report_tables(n_plots: int) -> dict[str, pd.DataFrame]:
     layers = build_demo(n_plots=n_plots)
     layers.pop("_metadata", None)
     results = pipeline.run_analysis(layers, stages=("evaluation", "reclamation"))
-    return {k: v for res in results.values() for k, v in res.tables.items()
-            if isinstance(v, pd.DataFrame)}
+    return output_tables(results)
 
 
 def naive_report(tables: dict[str, pd.DataFrame], path: Path) -> None:

@@ -18,7 +18,7 @@ APP_SCRIPT = REPO_ROOT / "streamlit_app.py"
 
 
 def streamlit_command(workspace: str | Path, port: int = 8501, *, headless: bool = True,
-                      address: str | None = None, analyse: bool = True) -> list[str]:
+                      address: str | None = None) -> list[str]:
     """Build the ``streamlit run`` command line for a workspace.
 
     Parameters
@@ -31,8 +31,6 @@ def streamlit_command(workspace: str | Path, port: int = 8501, *, headless: bool
         Do not try to open a browser on the server.
     address
         Interface to listen on (Streamlit's default: all).
-    analyse
-        Run the analysis stages on load (off: layers only, faster for huge workspaces).
     """
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
            "--server.port", str(int(port)),
@@ -42,8 +40,6 @@ def streamlit_command(workspace: str | Path, port: int = 8501, *, headless: bool
     if address:
         cmd += ["--server.address", address]
     cmd += ["--", "--workspace", str(Path(workspace).resolve())]
-    if not analyse:
-        cmd.append("--no-analysis")
     return cmd
 
 

@@ -402,7 +402,7 @@ def test_rankings_and_reclamation_tabs_show_the_analysis(page, demo_data):
     page.page.get_by_text("目标完成曲线").wait_for(timeout=30_000)
     images = page.page.locator("[data-testid='stImage'] img")
     images.first.wait_for(timeout=30_000)
-    n_charts = len([k for k in demo_data.results["reclamation"].outputs if k.endswith(".png")])
+    n_charts = len(demo_data.results["reclamation"].burnups)
     assert images.count() == n_charts > 0
     page.page.get_by_text("停滞地块").wait_for(timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -417,8 +417,11 @@ def test_city_scale_map_screenshot_and_payload(browser, tmp_path_factory):
 
     ws = tmp_path_factory.mktemp("big") / "demo50k.gpkg"
     build_demo_workspace(ws, seed=7, n_plots=BIG_PLOTS)
+    from geoapp.pipeline import analyse_workspace
+
+    analyse_workspace(ws, load=False)  # as `geoapp analyze` leaves it: the app reads results
     log = tmp_path_factory.mktemp("biglogs") / "streamlit.log"
-    with run_app(ws, log, "--no-analysis") as url:
+    with run_app(ws, log) as url:
         page = OfflinePage(browser, url)
         try:
             counts = page.wait_features(lambda c: c.get("cell", 0) > 0)
@@ -431,7 +434,7 @@ def test_city_scale_map_screenshot_and_payload(browser, tmp_path_factory):
             assert first_payload <= 5 * 1024 * 1024
             from geoapp.app import loading
 
-            data = loading.load_app_data(str(ws), loading.workspace_mtime(ws), analyse=False)
+            data = loading.load_app_data(str(ws), loading.workspace_mtime(ws))
             row = data.plots.iloc[len(data.plots) // 2]
             started = time.monotonic()
             page.set_view(row["lat"], row["lon"], 16)

@@ -11,16 +11,17 @@ import pytest
 import shapely
 
 from geoapp.app import cards, downloads, filtering, loading, symbology, viewing
+from geoapp.pipeline import run_analysis
 from layers.crs import STORE_CRS
 from tests.conftest import BASE_E, BASE_N, squares
 
 
 def _data(plots: gpd.GeoDataFrame, **layers) -> loading.AppData:
-    """AppData around a hand-made plot table (no workspace, no analyses)."""
+    """AppData around hand-made layers, evaluated in memory (no workspace)."""
     full = {"plots": plots, **layers}
-    table = loading.plot_table(full, {}, year=2023)
-    return loading.AppData(path="mem", year=2023, years=[2022, 2023], layers=full, results={},
-                           errors={}, plots=table)
+    results = run_analysis(full, year=2023, stages=("evaluation", "reclamation"))
+    return loading.AppData(path="mem", year=2023, years=[2022, 2023], layers=full,
+                           results=results, errors={}, plots=loading.plot_table(full, results))
 
 
 @pytest.fixture
@@ -202,7 +203,7 @@ def test_feature_at_and_selection(three_plots, firms):
     sel = downloads.selection(data, np.array([True, False, True]))
     assert sel["plot_id"].tolist() == ["P1", "P3"]
     assert sel.crs.to_epsg() == 4326
-    assert sel["low_efficiency"].tolist() == [0, 0]
+    assert sel["low_efficiency"].tolist() == [0, 1]  # P3: idle, no firm → listed "idle"
 
 
 def test_viewport_from_component_falls_back():
@@ -230,8 +231,8 @@ def test_overlays_assign_parks_by_largest_share(three_plots):
     facts = dict(card["facts"])
     assert facts["地块数"] == "2"
     assert facts["用地面积(亩)"] == "75.00"
-    # without the evaluation there is no per-mu figure to show, and no scorecard
-    assert facts["亩均税收(万元/亩)"] == "—" and card["scorecard"] is None
+    # no firm in the park: no per-mu figure to show
+    assert facts["亩均税收(万元/亩)"] == "—"
     # lead industries split by analysis.concentration.lead_industry_list: ; ； , 、
     assert facts["主导产业"] == "生物医药"
     mixed = park.assign(lead_industries=["biomed；ic、auto"])

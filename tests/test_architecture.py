@@ -155,3 +155,37 @@ def test_the_length_rule_catches_a_long_module(tmp_path):
     assert too_long(f) == (True, MAX_LINES + 1)
     f.write_text("x = 1\n" * MAX_LINES)
     assert too_long(f) == (False, MAX_LINES)
+
+
+STAGES_DIR = ROOT / "geoapp" / "stages"
+
+
+def stage_imports(path):
+    """Other stages a stage module imports (``geoapp.stages`` helpers are allowed)."""
+    own = path.stem
+    found = []
+    for mod in imports(path):
+        parts = mod.split(".")
+        if parts[:2] == ["geoapp", "stages"] and len(parts) > 2 and parts[2] != own:
+            found.append(mod)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):  # from geoapp.stages import evaluation
+        if isinstance(node, ast.ImportFrom) and node.module == "geoapp.stages":
+            found += [f"geoapp.stages.{a.name}" for a in node.names
+                      if (STAGES_DIR / f"{a.name}.py").exists() and a.name != own]
+    return found
+
+
+def test_stages_never_import_each_other():
+    bad = [f"{f.name}: {m}" for f in sorted(STAGES_DIR.glob("*.py")) if f.stem != "__init__"
+           for m in stage_imports(f)]
+    assert bad == []
+
+
+def test_the_stage_rule_catches_a_violation(tmp_path):
+    stages = tmp_path / "stages"
+    stages.mkdir()
+    f = stages / "clusters.py"
+    f.write_text("from geoapp.stages.evaluation import derive_plots\n"
+                 "from geoapp.stages import layer\n")
+    assert stage_imports(f) == ["geoapp.stages.evaluation"]

@@ -196,7 +196,7 @@ def evaluated(tmp_path_factory):
     path = tmp_path_factory.mktemp("comparison") / "demo.gpkg"
     build_demo_workspace(path, n_plots=600)
     layers = Workspace(path).read_all()
-    by_year = {y: run_analysis(layers, year=y, stages=("evaluation",))["evaluation"].tables
+    by_year = {y: vars(run_analysis(layers, year=y, stages=("evaluation",))["evaluation"])
                for y in (2022, 2023)}
     return layers, by_year
 

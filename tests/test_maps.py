@@ -23,7 +23,7 @@ def _data(n: int = 3) -> loading.AppData:
     plots["land_use"] = "M1"
     plots["status"] = "in_use"
     layers = {"plots": plots}
-    table = loading.plot_table(layers, {}, year=2023)
+    table = loading.plot_table(layers, {})
     table["tax_per_mu"] = np.arange(1.0, n + 1.0)
     table["low_efficiency"] = [True] + [False] * (n - 1)
     table["reasons"] = pd.array(["low_tax"] + [None] * (n - 1), dtype="string")
@@ -202,12 +202,12 @@ def test_install_is_idempotent_and_explains_a_missing_npm(tmp_path):
 def test_app_launch_command_and_refusals(tmp_path, capsys):
     from geoapp import app_launch
 
-    cmd = app_launch.streamlit_command(tmp_path / "ws.gpkg", 8600, analyse=False)
+    cmd = app_launch.streamlit_command(tmp_path / "ws.gpkg", 8600)
     assert cmd[1:4] == ["-m", "streamlit", "run"]
     assert cmd[4].endswith("streamlit_app.py")
     assert cmd[cmd.index("--server.port") + 1] == "8600"
     assert cmd[cmd.index("--server.enableStaticServing") + 1] == "true"
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
-    assert cmd[-3:] == ["--workspace", str((tmp_path / "ws.gpkg").resolve()), "--no-analysis"]
+    assert cmd[-2:] == ["--workspace", str((tmp_path / "ws.gpkg").resolve())]
     assert app_launch.launch(tmp_path / "missing.gpkg", 8600) == 2
     assert "geoapp demo" in capsys.readouterr().err

@@ -22,8 +22,14 @@ AS_OF = date(2023, 12, 31)
 
 @pytest.fixture
 def ws(demo_workspace, tmp_path):
+    """A copy of the demo workspace without the results other tests stored in it."""
     path = tmp_path / "ws.gpkg"
     shutil.copy(demo_workspace, path)
+    con = sqlite3.connect(path)
+    for table in ("geoapp_runs", "geoapp_results", "geoapp_settings"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.commit()
+    con.close()
     return path
 
 
@@ -31,26 +37,26 @@ def ws(demo_workspace, tmp_path):
 
 
 def test_unknown_section_or_key_names_the_closest_valid_one():
-    with pytest.raises(SettingsError, match="unknown settings section evalution; did you mean "
-                                            "evaluation"):
+    with pytest.raises(SettingsError, match=r"unknown settings section evalution; did you mean "
+                                            r"evaluation"):
         Settings.from_dict({"evalution": {"preset": "huaian"}})
-    with pytest.raises(SettingsError, match="unknown key hotspots.permutation; did you mean "
-                                            "hotspots.permutations"):
+    with pytest.raises(SettingsError, match=r"unknown key hotspots.permutation; did you mean "
+                                            r"hotspots.permutations"):
         Settings.from_dict({"hotspots": {"permutation": 99}})
 
 
 def test_wrong_type_or_range_names_the_key_and_what_it_accepts():
-    with pytest.raises(SettingsError, match="reclamation.stalled_days must be a whole number, "
-                                            "got 'soon'"):
+    with pytest.raises(SettingsError, match=r"reclamation.stalled_days must be a whole number, "
+                                            r"got 'soon'"):
         Settings.from_dict({"reclamation": {"stalled_days": "soon"}})
-    with pytest.raises(SettingsError, match="reclamation.stalled_days must be from 1 to 3650"):
+    with pytest.raises(SettingsError, match=r"reclamation.stalled_days must be from 1 to 3650"):
         Settings.from_dict({"reclamation": {"stalled_days": 0}})
-    with pytest.raises(SettingsError, match="evaluation.score_decimals must be an integer from "
-                                            "0 to 6, got 9"):
+    with pytest.raises(SettingsError, match=r"evaluation.score_decimals must be an integer from "
+                                            r"0 to 6, got 9"):
         Settings.from_dict({"evaluation": {"score_decimals": 9}})
-    with pytest.raises(SettingsError, match="evaluation.cutoffs must be a list"):
+    with pytest.raises(SettingsError, match=r"evaluation.cutoffs must be a list"):
         Settings.from_dict({"evaluation": {"cutoffs": 0.5}})
-    with pytest.raises(SettingsError, match="hotspots.*k must be a positive integer, got 0"):
+    with pytest.raises(SettingsError, match=r"hotspots.*k must be a positive integer, got 0"):
         Settings.from_dict({"hotspots": {"k": 0}})
 
 

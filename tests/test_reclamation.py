@@ -7,7 +7,6 @@ Every number below is worked out by hand in the comments.
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from datetime import date
 
@@ -350,9 +349,9 @@ def test_parse_date_forms():
     assert parse_date("2023-06-01 00:00:00") == date(2023, 6, 1)
     assert parse_date(None) is None and parse_date(float("nan")) is None
     assert parse_date("") is None
-    with pytest.raises(ValueError, match="does not exist"):
+    with pytest.raises(ValueError, match=r"does not exist"):
         parse_date("2023-02-30")
-    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+    with pytest.raises(ValueError, match=r"YYYY-MM-DD"):
         parse_date("June 2023")
 
 
@@ -473,7 +472,7 @@ def test_stage_without_ledger_or_targets():
 def test_stage_settings_and_as_of():
     settings = Settings.from_dict({"reclamation": {"stalled_days": 30}})
     assert settings.reclamation.stalled_days == 30
-    with pytest.raises(ValueError, match="did you mean reclamation.stalled_days"):
+    with pytest.raises(ValueError, match=r"did you mean reclamation.stalled_days"):
         Settings.from_dict({"reclamation": {"stall_days": 30}})
     assert stage.as_of_date(None, 2023, today=date(2024, 5, 1)) == date(2023, 12, 31)
     assert stage.as_of_date(None, 2024, today=date(2024, 5, 1)) == date(2024, 5, 1)

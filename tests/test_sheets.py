@@ -11,7 +11,8 @@ import pytest
 
 from geoapp.sheets import layout
 from geoapp.sheets.fonts import FONT_ENV, FontMissingError, find_cjk_font
-from geoapp.sheets.render import make_sheet, parse_scope, render_sheet, sheet_inputs
+from geoapp.sheets.inputs import parse_scope, sheet_inputs
+from geoapp.sheets.render import make_sheet, render_sheet
 
 BAOSHAN = "310113"
 PT_PER_MM = 72 / 25.4
@@ -31,7 +32,7 @@ def demo(tmp_path_factory):
     build_demo_workspace(path, n_plots=600)
     ws = Workspace(path)
     layers = ws.read_all()
-    plots = run_analysis(layers, year=2023, stages=("evaluation",))["evaluation"].tables["plots"]
+    plots = run_analysis(layers, year=2023, stages=("evaluation",))["evaluation"].plots
     context = {k: layers[k] for k in ("districts", "towns", "parks")}
     inputs = sheet_inputs(layers, metadata=ws.metadata(), provenance=ws.provenance())
     return {"plots": plots, "context": context, "inputs": inputs}
@@ -157,7 +158,7 @@ def test_park_scope_and_english(demo, tmp_path):
 
 
 def test_legend_is_the_apps_legend_over_all_plots(demo, baoshan_pdf):
-    from geoapp.app_data import make_legend
+    from geoapp.app.symbology import make_legend
 
     _, sheet = baoshan_pdf
     app = make_legend(demo["plots"], "tax_per_mu", "quantiles")
@@ -227,7 +228,7 @@ def test_sheet_inputs_from_the_workspace(demo):
 
 @pytest.mark.parametrize("metric", ["grade", "tax_per_mu_growth", "output_per_mu"])
 def test_other_metrics_use_the_apps_classes(demo, metric):
-    from geoapp.app_data import METRICS, make_legend
+    from geoapp.app.symbology import METRICS, make_legend
 
     plots = demo["plots"]
     sheet = render_sheet(plots, metric=metric, scope=f"district:{BAOSHAN}",
@@ -302,9 +303,11 @@ def test_sheet_command_writes_a_district_sheet_from_stored_results(demo_workspac
     import subprocess
 
     from geoapp.cli import main
+    from geoapp.workspace import Workspace
 
     ws = tmp_path / "ws.gpkg"
     shutil.copy(demo_workspace, ws)
+    Workspace(ws).write_settings({})  # whatever other tests set, the defaults here
     out = tmp_path / "baoshan.pdf"
     assert main(["sheet", str(ws), "--out", str(out), "--scope", "district:310113"]) == 0
     assert f"wrote {out}" in capsys.readouterr().out

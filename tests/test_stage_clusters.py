@@ -182,7 +182,7 @@ def test_plots_whose_firms_report_no_figure_have_no_value():
 
 
 def test_unknown_settings_key_is_an_error():
-    with pytest.raises(ValueError, match="unknown key density.cell; did you mean density.cell_m"):
+    with pytest.raises(ValueError, match=r"unknown key density.cell; did you mean density.cell_m"):
         Settings.from_dict({"density": {"cell": 100}})
 
 

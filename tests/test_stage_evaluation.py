@@ -210,13 +210,13 @@ def test_config_sections(layers):
     assert res.summary["preset"] == "huaian"
     assert "contrib_revenue_per_mu" in files(res)["enterprises.csv"]
     assert set(res.low_efficiency["reasons"]) == {"idle"}
-    with pytest.raises(ValueError, match="unknown key evaluation.presett; did you mean "
-                                         "evaluation.preset"):
+    with pytest.raises(ValueError, match=r"unknown key evaluation.presett; did you mean "
+                                         r"evaluation.preset"):
         run(layers, evaluation={"presett": "huaian"})
-    with pytest.raises(ValueError, match="evaluation.preset: unknown value 'hangzhou'"):
+    with pytest.raises(ValueError, match=r"evaluation.preset: unknown value 'hangzhou'"):
         run(layers, evaluation={"preset": "hangzhou"})
-    with pytest.raises(ValueError, match="evaluation.weights.above: unknown value "
-                                         "'tax_per_acre'; did you mean tax_per_tce"):
+    with pytest.raises(ValueError, match=r"evaluation.weights.above: unknown value "
+                                         r"'tax_per_acre'; did you mean tax_per_tce"):
         run(layers, evaluation={"weights": {"above": {"tax_per_acre": 5}}})
 
 

@@ -39,6 +39,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "not_run": ("未运行", "not run"),
     "stage_failed": ("分析未完成", "Analysis not available"),
     "no_results": ("暂无分析结果", "No analysis results yet"),
+    "reanalysing": ("数据或设置已变，正在重新分析", "Inputs or settings changed: re-analysing"),
+    "reading_results": ("正在读取分析结果", "Reading the stored results"),
     "stalled": ("停滞地块", "Stalled plots"),
     "burnup": ("目标完成曲线", "Burn-up charts"),
     "lod_grid": ("缩放较小:按网格汇总显示,放大后显示地块",
@@ -101,3 +103,27 @@ def tr(key: str, lang: str = "zh") -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
+
+
+SHEET_TEXT: dict[str, tuple[str, str]] = {
+    "year": ("数据年份", "Data year"),
+    "as_of": ("数据截至", "As of"),
+    "crs": ("坐标系", "Coordinate system"),
+    "scale": ("比例尺", "Scale"),
+    "scheme": ("分级方法", "Classes"),
+    "sources": ("数据来源", "Sources"),
+    "plots_drawn": ("地块", "Plots"),
+    "of_which_low": ("其中低效", "low-efficiency"),
+    "no_data": ("无数据", "No data"),
+    "north": ("北", "N"),
+    "made": ("制图: geoapp", "Made with geoapp"),
+    "all": ("全部区域", "All areas"),
+}
+"""Words of the printed map sheets (:mod:`geoapp.sheets`): ``key → (Chinese, English)``."""
+
+
+
+def sheet_word(key: str, lang: str) -> str:
+    """A word of the printed sheets in ``lang`` (``"zh"`` or ``"en"``)."""
+    zh, en = SHEET_TEXT[key]
+    return zh if lang == "zh" else en

@@ -7,7 +7,10 @@ import pandas as pd
 import shapely
 
 from analysis import projects as project_analysis
+from analysis.density import DensitySurface
 from geoapp.app.loading import AppData
+from geoapp.outputs import output_tables
+from geoapp.rasters import geotiff_bytes
 from layers.crs import STORE_CRS
 
 RANKING_COLUMNS: tuple[str, ...] = (
@@ -54,29 +57,32 @@ def stalled_plots(data: AppData) -> pd.DataFrame | None:
 
 
 def reclamation_tables(data: AppData) -> dict[str, pd.DataFrame]:
-    """Return the reclamation stage's tables (empty before it runs)."""
+    """Return the reclamation outputs by name (``reclamation_progress`` …; empty before it runs)."""
     res = data.results.get("reclamation")
     if res is None:
         return {}
-    return {k: v for k, v in getattr(res, "tables", {}).items() if isinstance(v, pd.DataFrame)}
+    return output_tables({"reclamation": res})
 
 
-def stage_images(data: AppData, stage: str) -> dict[str, bytes]:
-    """PNG outputs of a stage (burn-up charts), by file name."""
-    res = data.results.get(stage)
-    if res is None:
-        return {}
-    return {k: v for k, v in getattr(res, "outputs", {}).items()
-            if isinstance(v, bytes | bytearray) and str(k).endswith(".png")}
+def burnup_charts(data: AppData) -> dict[str, bytes]:
+    """Burn-up charts (PNG) by target, ``scope_type:scope_id:metric:year`` (empty before)."""
+    res = data.results.get("reclamation")
+    return dict(res.burnups) if res is not None else {}
 
 
-def density_rasters(data: AppData) -> dict[str, bytes]:
-    """GeoTIFF outputs of the clusters stage (density surfaces), by file name."""
+def density_surfaces(data: AppData) -> dict[str, DensitySurface]:
+    """Density surfaces in memory by ``"all"`` or industry code (empty before clusters ran)."""
     res = data.results.get("clusters")
-    if res is None:
-        return {}
-    return {k: bytes(v) for k, v in getattr(res, "outputs", {}).items()
-            if isinstance(v, bytes | bytearray) and str(k).endswith((".tif", ".tiff"))}
+    return dict(res.density) if res is not None else {}
+
+
+def density_geotiff(data: AppData, industry: str | None = None) -> bytes | None:
+    """The GeoTIFF of one industry's density surface, else all enterprises' (None: none)."""
+    surfaces = density_surfaces(data)
+    surface = surfaces.get(industry) if industry else None
+    if surface is None:
+        surface = surfaces.get("all") or next(iter(surfaces.values()), None)
+    return geotiff_bytes(surface) if surface is not None else None
 
 
 def project_points(data: AppData) -> gpd.GeoDataFrame:

@@ -6,14 +6,8 @@ arithmetic and furniture, :mod:`geoapp.sheets.fonts` finds the CJK font.
 """
 
 from geoapp.sheets.fonts import FontMissingError, find_cjk_font
-from geoapp.sheets.render import (
-    SHEET_LAYERS,
-    Sheet,
-    make_sheet,
-    render_sheet,
-    save_sheet,
-    sheet_inputs,
-)
+from geoapp.sheets.inputs import sheet_inputs
+from geoapp.sheets.render import SHEET_LAYERS, Sheet, make_sheet, render_sheet, save_sheet
 
 __all__ = [
     "SHEET_LAYERS",

@@ -17,9 +17,7 @@ Geometry is drawn in :data:`layers.crs.WORK_CRS` (UTM 51N, metres) at a round sc
 
 from __future__ import annotations
 
-import importlib
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,8 +28,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoapp.app import i18n, symbology
 from geoapp.sheets import layout
 from geoapp.sheets.fonts import cjk_font_name
+from geoapp.sheets.inputs import Scope, resolve_scope
 from layers.crs import WORK_CRS
 
 SHEET_LAYERS: tuple[str, ...] = (
@@ -40,13 +40,6 @@ SHEET_LAYERS: tuple[str, ...] = (
 """Layers a sheet can draw, in drawing order."""
 
 DEFAULT_LAYERS: tuple[str, ...] = ("districts", "towns", "parks", "plots", "low_efficiency")
-
-SCOPES: dict[str, tuple[str, str, str]] = {
-    "district": ("district_code", "districts", "code"),
-    "town": ("town_code", "towns", "code"),
-    "park": ("park_id", "parks", "park_id"),
-}
-"""``{scope kind: (plot column, context layer, its id column)}``."""
 
 STYLES: dict[str, dict[str, Any]] = {
     "districts": {"facecolor": "none", "edgecolor": "#333333", "linewidth": 1.4},
@@ -60,125 +53,15 @@ STYLES: dict[str, dict[str, Any]] = {
 }
 """Matplotlib styles, the same colours as the web map's layers."""
 
-TEXT: dict[str, tuple[str, str]] = {
-    "year": ("数据年份", "Data year"),
-    "as_of": ("数据截至", "As of"),
-    "crs": ("坐标系", "Coordinate system"),
-    "scale": ("比例尺", "Scale"),
-    "scheme": ("分级方法", "Classes"),
-    "sources": ("数据来源", "Sources"),
-    "plots_drawn": ("地块", "Plots"),
-    "of_which_low": ("其中低效", "low-efficiency"),
-    "no_data": ("无数据", "No data"),
-    "north": ("北", "N"),
-    "made": ("制图: geoapp", "Made with geoapp"),
-    "all": ("全部区域", "All areas"),
-}
-"""Words only the sheet uses: ``key → (Chinese, English)``."""
-
 LANGS = ("zh", "en")
 
-_APP_MODULES = ("geoapp.app.legend", "geoapp.app", "geoapp.app_data")
-"""Where the app's metric and legend definitions live (new path first)."""
-
-
-def _app(name: str) -> Any:
-    """An attribute of the map app's legend module, found lazily wherever it now lives."""
-    for module in _APP_MODULES:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                continue
-            raise
-        if hasattr(mod, name):
-            return getattr(mod, name)
-    raise ImportError(f"the map app's {name!r} is in none of {list(_APP_MODULES)}")
-
-
 def _word(key: str, lang: str) -> str:
-    zh, en = TEXT[key]
+    return i18n.sheet_word(key, lang)
+
+
+def _layer_word(key: str, lang: str) -> str:
+    zh, en = i18n.LAYER_TEXT[key]
     return zh if lang == "zh" else en
-
-
-def _app_word(table: str, key: str, lang: str) -> str:
-    zh, en = _app(table)[key]
-    return zh if lang == "zh" else en
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The part of the city a sheet shows."""
-
-    kind: str | None
-    id: str | None
-    name: str
-    column: str | None = None
-    shape: Any = None  # shapely geometry in WORK_CRS, or None
-
-
-def parse_scope(scope: str | None) -> tuple[str, str] | None:
-    """
-    ``"district:310113"`` → ``("district", "310113")``; None stays None.
-
-    Raises
-    ------
-    ValueError
-        Naming the accepted forms.
-    """
-    if scope is None or scope == "":
-        return None
-    kind, sep, ident = str(scope).partition(":")
-    if not sep or kind not in SCOPES or not ident:
-        raise ValueError(
-            f"scope {scope!r}: expected 'district:CODE', 'town:CODE' or 'park:ID' "
-            f"(e.g. 'district:310113')"
-        )
-    return kind, ident
-
-
-def resolve_scope(scope: str | None, plots: pd.DataFrame,
-                  context: dict[str, pd.DataFrame], lang: str = "zh") -> Scope:
-    """
-    The scope's kind, id, display name, plot column and outline (in WORK_CRS).
-
-    Raises
-    ------
-    ValueError
-        For a malformed scope or an id found neither in the plots nor in the context layer.
-    """
-    parsed = parse_scope(scope)
-    if parsed is None:
-        districts = context.get("districts")
-        names: list[str] = []
-        if districts is not None and len(districts) and "name" in districts:
-            present = set(plots["district_code"].dropna().astype(str)) if (
-                "district_code" in plots) else set()
-            d = districts[districts["code"].astype(str).isin(present)] if present else districts
-            names = [str(n) for n in d["name"].dropna().unique()]
-        name = "、".join(names) if 0 < len(names) <= 3 else _word("all", lang)
-        return Scope(kind=None, id=None, name=name)
-    kind, ident = parsed
-    column, layer_name, id_col = SCOPES[kind]
-    frame = context.get(layer_name)
-    shape = None
-    name = ident
-    if frame is not None and len(frame) and id_col in frame:
-        rows = frame[frame[id_col].astype(str) == ident]
-        if len(rows):
-            if "name" in rows and pd.notna(rows["name"].iloc[0]):
-                name = str(rows["name"].iloc[0])
-            if isinstance(rows, gpd.GeoDataFrame) and rows.crs is not None:
-                geoms = rows.geometry.to_crs(WORK_CRS)
-                geoms = geoms[geoms.notna() & ~geoms.is_empty]
-                if len(geoms):
-                    shape = shapely.union_all(geoms.to_numpy())
-    in_plots = column in plots and (plots[column].astype("string") == ident).any()
-    if shape is None and not in_plots:
-        known = sorted(set(plots[column].dropna().astype(str))) if column in plots else []
-        raise ValueError(f"scope {scope!r}: no {kind} {ident!r} in the plots or the "
-                         f"{layer_name} layer; known: {known[:20]}")
-    return Scope(kind=kind, id=ident, name=name, column=column, shape=shape)
 
 
 @dataclass
@@ -362,13 +245,13 @@ def render_sheet(
         raise ValueError("plots have no CRS; expected the evaluated plots in WGS84 (EPSG:4326)")
     context = dict(context or {})
     if metric_info is None:
-        metrics = _app("METRICS")
+        metrics = symbology.METRICS
         if metric not in metrics:
             raise ValueError(f"metric {metric!r}: expected one of {sorted(metrics)}")
         metric_info = metrics[metric]
     if legend is None:
-        legend = _app("make_legend")(plots, metric, scheme)
-    no_data = _app("NO_DATA_COLOR")
+        legend = symbology.make_legend(plots, metric, scheme)
+    no_data = symbology.NO_DATA_COLOR
 
     frames = layout.frames(size, orient)
     sc = resolve_scope(scope, plots, context, lang)
@@ -436,7 +319,7 @@ def render_sheet(
         tb = frames.title
         fig.text(tb.x / pw, (tb.y + tb.h * (0.68 if synthetic else 0.55)) / ph, title,
                  ha="left", va="center", fontsize=22 * k)
-        zh, en = _app("TEXT")["synthetic"]
+        zh, en = i18n.TEXT["synthetic"]
         note = zh if lang == "zh" else f"{en} ({zh})"
         if synthetic:
             fig.text(tb.x / pw, (tb.y + tb.h * 0.27) / ph, note, ha="left",
@@ -456,16 +339,15 @@ def render_sheet(
             swatches.append(layout.Swatch(label, face=color, edge="#555555", linewidth=0.3))
         swatches.append(layout.Swatch(_word("no_data", lang), face=no_data, edge="#555555",
                                       linewidth=0.3))
-        layer_text = "LAYER_TEXT"
         if "low_efficiency" in layers:
-            swatches.append(layout.Swatch(_app_word(layer_text, "low_efficiency", lang),
+            swatches.append(layout.Swatch(_layer_word("low_efficiency", lang),
                                           face="white", edge=STYLES["low_efficiency"][
                                               "edgecolor"], linewidth=1.2))
         for name in ("parks", "zones", "towns", "districts"):
             if name in layers and context.get(name) is not None and len(context[name]):
                 st = STYLES[name]
                 swatches.append(layout.Swatch(
-                    _app_word(layer_text, name, lang),
+                    _layer_word(name, lang),
                     face=st["facecolor"] if st["facecolor"] != "none" else "white",
                     edge=st["edgecolor"], linewidth=st["linewidth"],
                     linestyle="--" if name == "towns" else "-", alpha=st.get("alpha")))
@@ -483,7 +365,7 @@ def render_sheet(
         as_of_text = (as_of.isoformat() if isinstance(as_of, date) else
                       str(as_of) if as_of else date.today().isoformat())
         colon = ": " if lang == "en" else "："
-        schemes = _app("SCHEMES")
+        schemes = symbology.SCHEMES
         scheme_key = legend.scheme if legend.scheme in schemes else None
         red = "#c62828"
         lines = [
@@ -517,63 +399,6 @@ def render_sheet(
     return Sheet(figure=fig, map_ax=ax, frames=frames, title=title, scope=sc, scale=scale,
                  scale_bar=bar, plot_ids=drawn_ids, low_efficiency_ids=low_ids, legend=legend,
                  rc=rc)
-
-
-SOURCE_LAYERS: tuple[str, ...] = ("districts", "towns", "zones", "parks", "plots", "enterprises")
-"""Layers whose provenance a sheet lists (what its map and numbers are made of)."""
-
-
-def sheet_inputs(
-    layers: Mapping[str, pd.DataFrame],
-    *,
-    metadata: Mapping[str, Any] | None = None,
-    provenance: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """
-    The ``context``, ``synthetic``, ``sources`` and ``as_of`` arguments of :func:`make_sheet`.
-
-    Parameters
-    ----------
-    layers
-        Workspace layers by name (``Workspace.read_all()``).
-    metadata
-        Workspace metadata (``Workspace.metadata()``); ``synthetic`` is read from it.
-    provenance
-        Import records (``Workspace.provenance()``: ``layer``, ``source``, ``details`` JSON,
-        ``imported_at``); the latest record of each of :data:`SOURCE_LAYERS` is listed, layers
-        with the same source on one line, with any recorded conversion.
-
-    Returns
-    -------
-    dict
-        Keyword arguments to pass on, e.g. ``make_sheet(plots, out=..., **sheet_inputs(...))``.
-    """
-    context = {n: layers[n] for n in ("districts", "towns", "zones", "parks")
-               if n in layers and layers[n] is not None and len(layers[n])}
-    synthetic = bool((metadata or {}).get("synthetic", False))
-    sources: dict[str, list[str]] = {}
-    as_of = None
-    records = (provenance.to_dict("records") if isinstance(provenance, pd.DataFrame)
-               else list(provenance or []))
-    latest = {str(r.get("layer")): r for r in records}  # later records replace earlier ones
-    for name in SOURCE_LAYERS:
-        r = latest.get(name)
-        if r is None or not r.get("source"):
-            continue
-        text = str(r["source"])
-        details = r.get("details")
-        if isinstance(details, str):
-            try:
-                details = json.loads(details)
-            except ValueError:
-                details = None
-        if isinstance(details, Mapping) and details.get("conversion"):
-            text += f" ({details['conversion']})"
-        sources.setdefault(text, []).append(name)
-        stamp = str(r.get("imported_at") or "")[:10]
-        as_of = max(as_of or stamp, stamp) if stamp else as_of
-    lines = [f"{', '.join(names)}: {text}" for text, names in sources.items()]
-    return {"context": context, "synthetic": synthetic, "sources": lines, "as_of": as_of}
 
 
 def save_sheet(sheet: Sheet, out: str | Path, *, dpi: int = 300) -> Path:

@@ -175,6 +175,10 @@ def _plot_table(
     ind = ind.drop(columns=["n_plots", "land_mu", "floor_area_m2"])
     table = plots.join(ind, on="plot_id")
     this_year = firms[firms["year"] == year]
+    located = this_year[this_year["plot_id"].notna()]
+    table["industry"] = efficiency.main_industry(located).reindex(
+        table["plot_id"].astype(str)).to_numpy()
+    table["industry"] = table["industry"].astype("string")
     grades = grading.grade_plots(table, this_year, policy=policy)
     table["score"] = grades["score"]
     table["grade"] = grades["grade"]

@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from analysis import overlay
 from analysis.efficiency import scope_indicators
 from geoapp import pipeline
-from geoapp.config import AnalysisConfig
 from geoapp.demo import build_demo
 from geoapp.stages import evaluation
 from layers.crs import WORK_CRS
@@ -87,7 +86,7 @@ def bench(n_plots: int, full: bool, rows: list) -> None:
     rows.append(("build demo (not part of analyze)", size, t_build, np.nan, ""))
     note(rows)
 
-    _, t_stage = timed(evaluation.run, layers, year=year, config=AnalysisConfig(), results={})
+    _, t_stage = timed(evaluation.run, layers, year=year)
     rows.append(("evaluation stage", size, t_stage, np.nan, ""))
     note(rows)
 

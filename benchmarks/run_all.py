@@ -19,6 +19,7 @@ BENCHMARKS = [
     ("density and hot spots at 250k enterprises / 50k plots (issue 5)", ["bench_clusters.py"]),
     ("map app payload and rerun at 50k plots (issue 6)", ["bench_app.py"]),
     ("XLSX report of geoapp analyze at 50k plots", ["bench_report.py"]),
+    ("stored results: export and re-analysis at 50k plots (issue 10)", ["bench_results.py"]),
 ]
 
 

@@ -227,7 +227,8 @@ def workspace_years(workspace: str | Path | Workspace) -> list[int]:
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
     if "enterprises" not in ws.layers():
         return []
-    years = pd.to_numeric(ws.read("enterprises", columns=["year"])["year"], errors="coerce")
+    years = pd.to_numeric(ws.read("enterprises", columns=["year"], geometry=False)["year"],
+                          errors="coerce")
     return sorted(set(years.dropna().astype(int).tolist()))
 
 

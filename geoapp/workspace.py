@@ -197,8 +197,9 @@ class Workspace:
         names = [n for n, _ in pyogrio.list_layers(self.path)]
         return [n for n in names if not n.startswith("geoapp_")]
 
-    def read(self, name: str, *, columns: list[str] | None = None) -> pd.DataFrame:
-        """Read a layer whole (or only some of its columns, and its geometry).
+    def read(self, name: str, *, columns: list[str] | None = None,
+             geometry: bool = True) -> pd.DataFrame:
+        """Read a layer whole (or only some of its columns, with or without its geometry).
 
         Returns
         -------
@@ -208,7 +209,8 @@ class Workspace:
         """
         if name not in self.layers():
             return _empty(name) if name in SCHEMAS else pd.DataFrame()
-        frame = pyogrio.read_dataframe(self.path, layer=name, use_arrow=True, columns=columns)
+        frame = pyogrio.read_dataframe(self.path, layer=name, use_arrow=True, columns=columns,
+                                       read_geometry=geometry)
         lay = SCHEMAS.get(name)
         if lay is not None and not lay.spatial and isinstance(frame, gpd.GeoDataFrame):
             frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
@@ -495,6 +497,14 @@ class Workspace:
             sql += " AND (name = ? OR substr(name, 1, ?) = ?)"
             params += (name, len(name) + 1, f"{name}/")
         return [(n, k, bytes(d)) for n, k, d in self._read_own(sql + " ORDER BY name", params)]
+
+    def clear_results(self) -> None:
+        """Forget every stored result (the next analysis computes every stage again)."""
+        def work(con: sqlite3.Connection) -> None:
+            con.execute(f"DELETE FROM {RUNS_TABLE}")
+            con.execute(f"DELETE FROM {RESULTS_TABLE}")
+
+        self._write_own(work)
 
     def write_results(self, stage: str, year: int, *, fingerprint: str,
                       summary: Mapping[str, Any], items: list[tuple[str, str, bytes]]) -> None:

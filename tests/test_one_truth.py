@@ -25,11 +25,8 @@ def ws(demo_workspace, tmp_path):
     """A copy of the demo workspace without the results other tests stored in it."""
     path = tmp_path / "ws.gpkg"
     shutil.copy(demo_workspace, path)
-    con = sqlite3.connect(path)
-    for table in ("geoapp_runs", "geoapp_results", "geoapp_settings"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.commit()
-    con.close()
+    Workspace(path).clear_results()
+    Workspace(path).write_settings({})
     return path
 
 

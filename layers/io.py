@@ -17,6 +17,7 @@ import io
 import re
 import struct
 import unicodedata
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,6 +199,8 @@ def map_headers(columns, layer: LayerSchema) -> tuple[dict[str, str], dict[str, 
 HEADER_SEARCH_ROWS = 12
 """Rows at the top of a spreadsheet searched for the header (title rows may sit above it)."""
 
+MAX_ABS_COORDINATE = 1e9
+"""Coordinates beyond this (or NaN/inf) are refused: no CRS in use has them."""
 MAX_ROWS_NAMED = 20
 """Rows named one by one in a whole-file refusal (a ragged CSV)."""
 
@@ -750,10 +753,14 @@ def read_layer(
                 names = [n for n, _ in pyogrio.list_layers(path)]
                 kw["layer"] = source_layer or (layer if layer in names else names[0])
                 prov["source_layer"] = kw["layer"]
-            if suffix in (".parquet", ".geoparquet"):
-                frame = gpd.read_parquet(path)
-            else:
-                frame = pyogrio.read_dataframe(path, **kw)
+            with warnings.catch_warnings(record=True) as caught:  # GDAL's notes, e.g. an
+                warnings.simplefilter("always")  # unclosed ring it closed: kept in provenance
+                if suffix in (".parquet", ".geoparquet"):
+                    frame = gpd.read_parquet(path)
+                else:
+                    frame = pyogrio.read_dataframe(path, **kw)
+            if caught:
+                prov["reader_notes"] = sorted({str(w.message) for w in caught})
             read_crs, file_crs = _declared_crs(spec, frame)
         else:
             raise LayerError(layer, [
@@ -778,7 +785,12 @@ def read_layer(
         for f in lay.fields:
             if f.dtype == "money" and f.name not in units:
                 units[f.name] = money_unit
-    frame = frame.rename(columns=rename)
+    clash = {c: f"{c} (2)" for c in frame.columns if c not in rename and c in rename.values()}
+    for c in clash:
+        other = next(k for k, v in rename.items() if v == c)
+        problems.append(Problem(layer, f"columns '{other}' and '{c}' both mean '{c}'; keep one",
+                                column=c))
+    frame = frame.rename(columns={**clash, **rename})
     prov["headers"] = {k: v for k, v in rename.items() if k != v}
 
     def row_of(i):
@@ -793,6 +805,20 @@ def read_layer(
 
     if isinstance(frame, gpd.GeoDataFrame) and lay.spatial:
         prov["file_crs"] = file_crs
+        xy, owner = shapely.get_coordinates(frame.geometry.array, return_index=True)
+        wild = ~(np.abs(xy) <= MAX_ABS_COORDINATE).all(axis=1)
+        if wild.any():
+            bad = np.unique(owner[wild])
+            for pos in bad[:MAX_ROWS_NAMED]:
+                problems.append(Problem(layer, "coordinates are not finite numbers (NaN, inf "
+                                        "or beyond 1e9)", row=row_of(frame.index[pos]),
+                                        column="geometry", row_kind=row_kind))
+            if len(bad) > MAX_ROWS_NAMED:
+                problems.append(Problem(layer, f"… and {len(bad) - MAX_ROWS_NAMED} more "
+                                        "features like these", column="geometry"))
+            geoms = frame.geometry.array.copy()
+            geoms[bad] = None
+            frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
         has_z = frame.geometry.has_z
         if has_z.any():
             frame = frame.set_geometry(shapely.force_2d(frame.geometry.array), crs=frame.crs)

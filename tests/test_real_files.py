@@ -302,6 +302,10 @@ CASES: list[Case] = [
          "projects", check=lambda df, prov: (
              (df["project_id"].tolist() == ["X12"] and "project_id (ids)" in prov["units"])
              or pytest.fail(f"{df['project_id'].tolist()} {prov}"))),
+    Case("two_headers_meaning_one_column_refused",
+         lambda d: write_csv(d / "two.csv", [[*HEADER, "ent_id"], [*firm_rows()[0], "E7"]]),
+         "enterprises", refused=["column 'ent_id'", "columns '企业编号' and 'ent_id' both mean "
+                                 "'ent_id'; keep one"]),
     # ---- Shapefiles: zipped, no .prj, Gauss-Krüger ---------------------------------------
     Case("zipped_shapefile",
          lambda d: write_shp(d / "z.shp", plots_gdf(), zip_it=True),

@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LayerError as exc:
         _err(str(exc))
         return EXIT_PROBLEMS
-    except (WorkspaceError, ValueError, FileNotFoundError) as exc:
+    except (WorkspaceError, ValueError, OSError) as exc:  # OSError: disk full, read-only …
         _err(f"geoapp {args.command}: {exc}")
         return EXIT_USAGE
 

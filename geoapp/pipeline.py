@@ -245,15 +245,18 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
     meta = ws.metadata()
     extra = {"workspace": str(workspace), "year": year, "synthetic": bool(meta.get("synthetic")),
              "config": (config.source if config else None)}
-    files = write_outputs(results, out_dir, extra_summary=extra, public=public)
     from geoapp import export
+    from geoapp.atomic import staged_dir
 
-    tables = {k: v for res in results.values() for k, v in res.tables.items()
-              if isinstance(v, pd.DataFrame)}
-    report = Path(out_dir) / "report.xlsx"
-    export.xlsx_report(tables, report, public=public)
-    files.append(report)
-    files.append(export.write_readme(out_dir, {p.name: "" for p in files}))
+    with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
+        files = write_outputs(results, stage, extra_summary=extra, public=public)
+        tables = {k: v for res in results.values() for k, v in res.tables.items()
+                  if isinstance(v, pd.DataFrame)}
+        report = stage / "report.xlsx"
+        export.xlsx_report(tables, report, public=public)
+        files.append(report)
+        files.append(export.write_readme(stage, {p.name: "" for p in files}))
+    files = [Path(out_dir) / p.relative_to(stage) for p in files]
     return {"results": results, "files": files, "year": year}
 
 

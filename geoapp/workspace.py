@@ -30,6 +30,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geoapp.atomic import WRITE_ERRORS, write_error
 from layers.crs import STORE_CRS
 from layers.errors import WorkspaceError
 from layers.schema import SCHEMAS, schema
@@ -251,6 +252,12 @@ class Workspace:
         metadata
             Keys to set in the metadata table (values stored as JSON).
         """
+        try:  # a full disk or read-only workspace: one clear error, nothing changed
+            self._write_layers(frames, provenance, metadata)
+        except WRITE_ERRORS as exc:
+            raise write_error(self.path, exc) from exc
+
+    def _write_layers(self, frames, provenance, metadata) -> None:
         if not self.path.exists():
             self._create()
         else:
@@ -352,6 +359,12 @@ class Workspace:
         """
         self.check()
         rows = _prepare(rows, name)
+        try:  # a full disk or read-only workspace: one clear error, nothing written
+            return self._append_rows(name, rows, check)
+        except WRITE_ERRORS as exc:
+            raise write_error(self.path, exc) from exc
+
+    def _append_rows(self, name, rows, check) -> int:
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")

@@ -6,6 +6,26 @@ with lon/lat columns or keyed by ``plot_id``. Headers are mapped to canonical na
 headers included), money given in 元 or 亿元 is converted to 万元 when the header says so, and
 coordinates are converted to WGS84 (EPSG codes via pyproj; GCJ-02/BD-09 via :mod:`layers.crs`).
 What was done is recorded in the returned :class:`Loaded` provenance.
+
+The files planners really send are handled here (``tests/test_real_files.py`` holds a case
+for each):
+
+- spreadsheets: the header is found below title rows (and a ``单位：元/万元/亿元`` note there
+  sets the money unit), a two-row header with merged group cells is combined, blank rows are
+  dropped, and problems name the row Excel shows; CSV is UTF-8 (with or without BOM) or
+  GBK/GB18030, sniffed in chunks; a row with more cells than the header (an unquoted comma)
+  is refused by row;
+- numbers: full-width digits (NFKC), thousands separators, units in cells (``12.5万元``,
+  ``3亿``, ``120亩``; the cell's unit wins over the header's), ``12%`` in ratio columns
+  (0.12; refused in money and area columns), ``nan``/``-`` as empty; ``inf`` and magnitudes
+  over :data:`MAX_ABS_NUMBER` refused; Excel serial day numbers in date columns;
+- ids: normalised (NFKC, whitespace removed, leading zeros kept), so ids that differ only by
+  spaces or full-width characters become one and are refused as duplicates by validation;
+- geometry: zipped Shapefiles (encoding sniffed inside the zip), a missing CRS guessed only
+  when the numbers decide (CGCS2000 3° Gauss-Krüger with the zone number in the easting),
+  otherwise refused naming the candidates; X = northing swapped; Z dropped; non-finite
+  coordinates refused by feature;
+- empty files, header-only files and files without features are refused.
 """
 
 from __future__ import annotations
@@ -494,7 +514,7 @@ def guess_crs(x: np.ndarray, y: np.ndarray, *, degrees_ok: bool = False
 _BLANK = ("", "-", "—", "--", "nan", "NaN", "NAN", "None", "none", "null", "NULL", "<NA>", "N/A",
           "n/a")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_CELL_UNIT_RE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s.+-][^\d]*)$")
+_CELL_UNIT_RE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s.+-].*)$")
 _CELL_MONEY = {"元": 1e-4, "万元": 1.0, "万": 1.0, "亿元": 1e4, "亿": 1e4}
 EXCEL_SERIAL_RANGE = (18_264, 73_051)
 """Excel day numbers read as dates in date columns: 1950-01-01 to 2099-12-31."""

@@ -259,6 +259,21 @@ CASES: list[Case] = [
          lambda d: write_csv(d / "big.csv", [[*HEADER, "从业人员"], [*firm_rows()[0], "1e308"],
                                             [*firm_rows()[1], "12"]]),
          "enterprises", refused=["row 2", "column 'employees'", "too large"]),
+    Case("area_units_in_cells",
+         lambda d: pyogrio.write_dataframe(plots_gdf(3).assign(
+             **{"登记面积": ["12亩", "1.5公顷", "8,000㎡"]}), d / "area.geojson",
+             driver="GeoJSON") or d / "area.geojson",
+         "plots", check=lambda df, prov: (
+             df["register_area_m2"].tolist() == pytest.approx([8000.0, 15000.0, 8000.0])
+             or pytest.fail(str(df["register_area_m2"].tolist())))),
+    Case("project_dates_chinese_and_excel_serial",
+         lambda d: write_csv(d / "pd.csv", [["项目编号", "项目名称", "项目阶段", "总投资", "经度",
+                                             "纬度", "开工日期", "计划竣工"],
+                                            ["X1", "项目", "started", "1", "121.42", "31.35",
+                                             "2023年5月1日", "45657"]]),
+         "projects", check=lambda df, prov: (
+             [df["start_date"].iloc[0], df["planned_completion"].iloc[0]]
+             == ["2023-05-01", "2024-12-31"] or pytest.fail(str(df.iloc[0].to_dict())))),
     # ---- ledger dates --------------------------------------------------------------------
     Case("ledger_excel_serial_dates",
          lambda d: ledger_csv(d / "serial.csv", ["45047", "45078.0"]),

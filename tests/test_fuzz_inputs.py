@@ -25,7 +25,7 @@ from layers.errors import LayerError, WorkspaceError
 from tests.conftest import squares
 
 EXAMPLES = int(os.environ.get("GEOAPP_FUZZ_EXAMPLES", "40"))  # raise it for a deep run
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 40,
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 40, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 HEADERS = ["企业编号", "企业名称", "地块编号", "行业", "年份", "规模", "产值", "税收(元)",

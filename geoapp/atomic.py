@@ -109,11 +109,13 @@ def staged_dir(out_dir: str | Path) -> Iterator[Path]:
         The scratch folder to write into.
     """
     out = Path(out_dir)
-    stage = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.writing")
+    holder = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.writing")
+    stage = holder / out.name  # same name as the destination (files may mention it)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        stage.mkdir()
+        stage.mkdir(parents=True)
     except WRITE_ERRORS as exc:
+        shutil.rmtree(holder, ignore_errors=True)
         raise write_error(out, exc, what="output folder") from exc
     try:
         yield stage
@@ -130,4 +132,4 @@ def staged_dir(out_dir: str | Path) -> Iterator[Path]:
             raise write_error(out, exc, what="output folder") from exc
         raise
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(holder, ignore_errors=True)

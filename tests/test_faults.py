@@ -267,5 +267,7 @@ def test_analyze_output_paths_are_the_final_ones(demo_ws, tmp_path):
     out = tmp_path / "out2"
     result = pipeline.analyze(demo_ws, out)
     assert all(p.parent == out and p.exists() for p in result["files"])
+    readme = (out / "README.txt").read_text(encoding="utf-8-sig")
+    assert "folder: out2 " in readme
     assert leftovers(tmp_path) == []
     shutil.rmtree(out)

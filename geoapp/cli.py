@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LayerError as exc:
         _err(str(exc))
         return EXIT_PROBLEMS
-    except (WorkspaceError, SettingsError, ValueError, FileNotFoundError) as exc:
+    except (WorkspaceError, SettingsError, ValueError, OSError) as exc:  # OSError: disk full …
         _err(f"geoapp {args.command}: {exc}")
         return EXIT_USAGE
 

@@ -32,7 +32,7 @@ from geoapp.boundaries import load_districts
 from geoapp.results import StageResult, from_items, to_items
 from geoapp.settings import Settings
 from geoapp.workspace import Workspace
-from layers.errors import LayerError
+from layers.errors import LayerError, WorkspaceError
 from layers.io import read_layer
 from layers.schema import SCHEMAS, schema
 from layers.validate import Report, validate
@@ -317,6 +317,8 @@ class Analysis:
         ``{stage: fingerprint}``.
     errors
         ``{stage: message}`` of stages that failed (only when the caller collects errors).
+    notes
+        What the caller should know, e.g. that results could not be stored.
     """
 
     year: int
@@ -326,6 +328,7 @@ class Analysis:
     reused: list[str] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def plot_geometry_reader(ws: Workspace) -> Callable[[], gpd.GeoSeries]:
@@ -449,8 +452,12 @@ def analyse_workspace(
             run.errors[name] = f"{type(exc).__name__}: {exc}"
             continue
         if store:
-            ws.write_results(name, year, fingerprint=prints[name], summary=result.summary,
-                             items=to_items(result))
+            try:
+                ws.write_results(name, year, fingerprint=prints[name], summary=result.summary,
+                                 items=to_items(result))
+            except WorkspaceError as exc:  # e.g. a read-only workspace: computed, not kept
+                run.notes.append(f"{name}: results not stored ({exc})")
+                store = False
         run.results[name] = result
         run.ran.append(name)
     return run
@@ -551,14 +558,17 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
              "settings": {"source": settings.source, "changed": settings.overrides,
                           "stored": settings.source == "workspace"},
              "stages_run": run.ran, "stages_reused": run.reused,
-             "fingerprints": run.fingerprints}
-    files = write_outputs(run.results, out_dir, extra_summary=extra, public=public)
+             "fingerprints": run.fingerprints, "notes": run.notes}
     from geoapp import export
+    from geoapp.atomic import staged_dir
 
-    report = Path(out_dir) / "report.xlsx"
-    export.xlsx_report(outputs.output_tables(run.results), report, public=public)
-    files.append(report)
-    files.append(export.write_readme(out_dir, {p.name: "" for p in files}))
+    with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
+        files = write_outputs(run.results, stage, extra_summary=extra, public=public)
+        report = stage / "report.xlsx"
+        export.xlsx_report(outputs.output_tables(run.results), report, public=public)
+        files.append(report)
+        files.append(export.write_readme(stage, {p.name: "" for p in files}))
+    files = [Path(out_dir) / p.relative_to(stage) for p in files]
     return {"analysis": run, "files": files, "year": run.year}
 
 

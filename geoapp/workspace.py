@@ -30,6 +30,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geoapp.atomic import WRITE_ERRORS, write_error
 from layers.crs import STORE_CRS
 from layers.errors import WorkspaceError
 from layers.schema import SCHEMAS, schema
@@ -275,6 +276,12 @@ class Workspace:
         metadata
             Keys to set in the metadata table (values stored as JSON).
         """
+        try:  # a full disk or read-only workspace: one clear error, nothing changed
+            self._write_layers(frames, provenance, metadata)
+        except WRITE_ERRORS as exc:
+            raise write_error(self.path, exc) from exc
+
+    def _write_layers(self, frames, provenance, metadata) -> None:
         if not self.path.exists():
             self._create()
         else:
@@ -378,6 +385,12 @@ class Workspace:
         """
         self.check()
         rows = _prepare(rows, name)
+        try:  # a full disk or read-only workspace: one clear error, nothing written
+            return self._append_rows(name, rows, check)
+        except WRITE_ERRORS as exc:
+            raise write_error(self.path, exc) from exc
+
+    def _append_rows(self, name, rows, check) -> int:
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
@@ -430,18 +443,21 @@ class Workspace:
     def _write_own(self, work: Callable[[sqlite3.Connection], None]) -> None:
         """Run ``work(con)`` in one write transaction, with geoapp's own tables present."""
         self.check()
-        con = self._connect()
         try:
-            con.execute("BEGIN IMMEDIATE")
+            con = self._connect()
             try:
-                _own_tables(con)
-                work(con)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.close()
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    _own_tables(con)
+                    work(con)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            finally:
+                con.close()
+        except WRITE_ERRORS as exc:
+            raise write_error(self.path, exc) from exc
 
     def layer_versions(self) -> dict[str, str]:
         """
@@ -455,7 +471,11 @@ class Workspace:
         versions = dict(self._read_own(f"SELECT layer, version FROM {VERSIONS_TABLE}"))
         untracked = [n for n in present if n not in versions]
         if untracked:
-            self._write_own(lambda con: _track(con, untracked))
+            try:
+                self._write_own(lambda con: _track(con, untracked))
+            except WorkspaceError:  # a read-only workspace: the file's own time stands in
+                return {n: versions.get(n, f"file:{self.path.stat().st_mtime_ns}")
+                        for n in present}
             versions = dict(self._read_own(f"SELECT layer, version FROM {VERSIONS_TABLE}"))
         return {n: versions[n] for n in present}
 

@@ -238,6 +238,11 @@ def _check_geometry(frame, layer, c, report, repair, extent, reference_districts
         ok = ok & ~out
 
     polygonal = ok & types.isin(("Polygon", "MultiPolygon"))
+    area, length = shapely.area(geom.values), shapely.length(geom.values)
+    flat = polygonal & pd.Series(area <= 1e-9 * length * length, index=frame.index)
+    c.rows(flat, "geometry", "polygon has zero area (its points lie on a line); redraw it or "
+           "drop the row")
+    polygonal = polygonal & ~flat
     invalid = polygonal & ~geom.is_valid
     if invalid.any():
         if repair:

@@ -1,0 +1,7 @@
+"""``python -m geoapp …``: the same command line as the ``geoapp`` script."""
+
+import sys
+
+from geoapp.cli import main
+
+sys.exit(main())

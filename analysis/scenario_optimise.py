@@ -202,6 +202,7 @@ def _build(
     pairs = pd.concat([pairs, y[["reclaimed_year", "area_mu", "cost_wan", "tax_before_wan",
                                  "tax_after_wan"]]], axis=1)
     pairs["tax_gain_wan"] = pairs["tax_after_wan"] - pairs["tax_before_wan"]
+    pairs = pairs[_undominated(pairs, objective)].reset_index(drop=True)
     for c in SCOPE_COLUMNS.values():
         if c in plots:
             pairs[c] = plots[c].reindex(pairs["plot_id"]).astype("string").to_numpy()
@@ -267,6 +268,35 @@ def _build(
     return problem
 
 
+def _undominated(pairs: pd.DataFrame, objective: str) -> np.ndarray:
+    """
+    Drop the modes of a plot that another of its modes beats: an exact reduction.
+
+    Every mode of a plot reclaims the same land in the same year, so it counts the same
+    toward every target and capacity; only cost (and, for ``max_tax_gain``, gain) differ.
+    For ``min_cost`` a plot's cheapest mode is enough (ties: the plan's order of modes); for
+    ``max_tax_gain`` the modes on its cost/gain frontier (a mode is kept only if it gains
+    more than every cheaper or equally cheap mode listed before it).
+    """
+    if len(pairs) == 0:
+        return np.zeros(0, bool)
+    frame = pd.DataFrame({"plot": pairs["plot_id"].to_numpy(),
+                          "cost": pairs["cost_wan"].to_numpy(),
+                          "gain": pairs["tax_gain_wan"].to_numpy(),
+                          "order": pairs["mode"].map(MODES.index).to_numpy()})
+    frame = frame.sort_values(["plot", "cost", "gain", "order"],
+                              ascending=[True, True, False, True])
+    if objective == "min_cost":
+        keep = ~frame["plot"].duplicated()
+    else:
+        best = frame.groupby("plot", sort=False)["gain"].cummax()
+        before = best.groupby(frame["plot"], sort=False).shift(1)
+        keep = before.isna() | (frame["gain"] > before)
+    out = np.zeros(len(pairs), bool)
+    out[frame.index[keep.to_numpy()]] = True
+    return out
+
+
 def _year_targets(targets: pd.DataFrame | None, year: int) -> pd.DataFrame:
     if targets is None or len(targets) == 0:
         return pd.DataFrame(columns=["scope_type", "scope_id", "year", "metric", "value"])
@@ -309,7 +339,7 @@ def _arithmetic_explanations(problem: _Problem) -> list[str]:
         per_plot = np.ones(len(plots_in)) if unit == "plots" else plot_mu[plots_in]
         total = float(per_plot.sum())
         if total < c.lb - 1e-6:
-            out.append(f"{c.text} exceeds the {_fmt(total)} {unit} of all {len(plots_in)} "
+            out.append(f"{c.text} exceeds the {_fmt(total)} {unit} of all {_fmt(len(plots_in))} "
                        "candidates in it")
             continue
         if caps:
@@ -470,7 +500,7 @@ def optimise(
     earliest_start: int | None = None,
     modes: Sequence[str] = MODES,
     time_limit_s: float = 60.0,
-    mip_rel_gap: float = 1e-6,
+    mip_rel_gap: float = 1e-4,
 ) -> OptimisationResult:
     """
     Choose the plots to reclaim in ``year`` and their modes, with a MILP (HiGHS).

@@ -215,7 +215,8 @@ def yield_benchmarks(plots: pd.DataFrame, *, grade: str = "A") -> pd.DataFrame:
         else:
             values[indicator] = efficiency.ratio(
                 pd.to_numeric(plots[amount], errors="coerce"), land, name=indicator)
-    chosen = pd.DataFrame(values, index=plots.index)[plots["grade"].astype("string") == grade]
+    is_grade = plots["grade"].astype("string").eq(grade).fillna(False).to_numpy(dtype=bool)
+    chosen = pd.DataFrame(values, index=plots.index)[is_grade]
     parts = []
     for scope_type, column in (("park", "park_id"), ("district", "district_code")):
         if column not in plots:
@@ -613,9 +614,8 @@ def simulate(
 
 
 def _indexed(plots: pd.DataFrame) -> pd.DataFrame:
-    if "plot_id" in plots.columns:
-        plots = plots.set_index("plot_id", drop=False)
-    plots = plots.copy() if plots.index.dtype != "str" else plots
+    plots = plots.set_index("plot_id", drop=False) if "plot_id" in plots.columns \
+        else plots.copy(deep=False)
     plots.index = pd.Index(plots.index.astype(str), name="plot_id")
     return plots
 

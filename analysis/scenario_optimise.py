@@ -404,19 +404,29 @@ def _least_cost(amount: np.ndarray, cost: np.ndarray, need: float) -> float:
 
 
 def _matrix(problem: _Problem, skip: set[str] = frozenset()):
+    """The constraint rows and the variables' bounds.
+
+    A plot with several modes gets a row "at most one mode" (exactly one when it must be
+    included); a plot with one mode needs no row: its variable's bounds say it (lower bound 1
+    when it must be included).
+    """
     n = len(problem.pairs)
-    rows, cols, vals, lbs, ubs = [], [], [], [], []
-    r = 0
-    # at most one mode per plot (one mode exactly for must-include plots)
-    rows.append(problem.plot_of_pair)
-    cols.append(np.arange(n))
-    vals.append(np.ones(n))
-    lb = np.zeros(problem.n_plots)
+    must = np.zeros(problem.n_plots, bool)
     if "must_include" not in skip:
-        lb[problem.must] = 1.0
-    lbs.append(lb)
-    ubs.append(np.ones(problem.n_plots))
-    r = problem.n_plots
+        must[problem.must] = True
+    per_plot = np.bincount(problem.plot_of_pair, minlength=problem.n_plots)
+    shared = per_plot[problem.plot_of_pair] > 1
+    low = np.where(~shared & must[problem.plot_of_pair], 1.0, 0.0)
+    # rows for plots with several modes, numbered 0..k-1
+    several = np.flatnonzero(per_plot > 1)
+    row_of_plot = np.full(problem.n_plots, -1)
+    row_of_plot[several] = np.arange(len(several))
+    rows = [row_of_plot[problem.plot_of_pair[shared]]]
+    cols = [np.flatnonzero(shared)]
+    vals = [np.ones(int(shared.sum()))]
+    lbs = [must[several].astype(float)]
+    ubs = [np.ones(len(several))]
+    r = len(several)
     for c in problem.constraints:
         if c.name in skip or c.kind == "must_include":
             continue
@@ -428,7 +438,7 @@ def _matrix(problem: _Problem, skip: set[str] = frozenset()):
         r += 1
     a = sparse.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                          shape=(r, n))
-    return LinearConstraint(a, np.concatenate(lbs), np.concatenate(ubs))
+    return LinearConstraint(a, np.concatenate(lbs), np.concatenate(ubs)), Bounds(low, 1.0)
 
 
 def _solve(problem: _Problem, c: np.ndarray, *, skip=frozenset(), time_limit_s: float,
@@ -436,8 +446,10 @@ def _solve(problem: _Problem, c: np.ndarray, *, skip=frozenset(), time_limit_s: 
     n = len(problem.pairs)
     if n == 0:
         return None
-    return milp(c, integrality=np.ones(n), bounds=Bounds(0, 1),
-                constraints=_matrix(problem, set(skip)),
+    constraints, bounds = _matrix(problem, set(skip))
+    if constraints.A.shape[0] == 0:
+        constraints = None
+    return milp(c, integrality=np.ones(n), bounds=bounds, constraints=constraints,
                 options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap,
                          "disp": False})
 

@@ -90,6 +90,16 @@ def test_benchmarks_are_the_median_of_a_class_plots():
     assert b.loc[("district", "D"), "n_plots"] == 2
 
 
+def test_plots_without_a_grade_or_park_are_not_benchmarks():
+    plots = pd.concat([PLOTS, pd.DataFrame([{
+        "plot_id": "P5", "area_mu": 10.0, "tax_wan": 500.0, "output_wan": 1.0, "grade": None,
+        "park_id": None, "town_code": "T", "district_code": "D", "tax_per_mu": 50.0,
+        "output_per_mu": 0.1}])], ignore_index=True)
+    b = yield_benchmarks(plots).set_index(["scope_type", "scope_id"])
+    assert b.loc[("district", "D"), "tax_per_mu"] == pytest.approx(8.0)
+    assert len(b) == 3
+
+
 def test_a_park_without_a_class_plots_falls_back_to_the_district():
     plots = PLOTS.assign(park_id=["K", "K9", "K2", "K"]).set_index("plot_id")
     b = plot_benchmarks(plots, yield_benchmarks(plots))

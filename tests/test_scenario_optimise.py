@@ -285,3 +285,34 @@ def test_chosen_actions_feed_simulate():
     assert p.loc[YEAR, "achieved"] == pytest.approx(30.0)
     assert bool(p.loc[YEAR, "met"])
     assert sim.yearly.set_index("year").loc[YEAR - 1, "cost_wan"] == pytest.approx(1500.0)
+
+
+def test_cumulative_target_counts_the_ledger_since_its_year():
+    states = pd.DataFrame({"stage": ["reclaimed"], "mode": ["vacate"],
+                           "reclaimed_date": [pd.Timestamp("2025-05-01").date()],
+                           "reclaimed_mu": [30.0]}, index=pd.Index(["D"], name="plot_id"))
+    targets = pd.DataFrame([{"scope_type": "district", "scope_id": "D", "year": YEAR,
+                             "metric": "reclaimed_mu_cumulative", "value": 45.0,
+                             "since_year": 2025}])
+    # 45 - 30 (D, 2025) = 15 mu to go: C (15 mu) upgraded, 750 万元.
+    r = optimise(SMALL["plot_id"], SMALL, targets=targets, settings=FLAT, year=YEAR,
+                 benchmarks=BENCH, modes=M2, ledger_states=states)
+    assert r.chosen["plot_id"].tolist() == ["C"]
+    assert r.objective_value == pytest.approx(750.0)
+    # counted from 2026 instead, D does not count: 45 mu from A, B, C → B + C + ... = A + C
+    # (55 mu, 2 750) or A + B (56, 2 800) or B + C (31) too little: A + C at 2 750.
+    r = optimise(SMALL["plot_id"], SMALL, targets=targets.assign(since_year=2026),
+                 settings=FLAT, year=YEAR, benchmarks=BENCH, modes=M2, ledger_states=states)
+    assert sorted(r.chosen["plot_id"]) == ["A", "C"]
+    assert r.objective_value == pytest.approx(2750.0)
+
+
+def test_earliest_start_rules_out_modes_that_would_start_in_the_past():
+    settings = ScenarioSettings(lead_years={"vacate": 0, "upgrade": 1},
+                                cost_per_mu_wan={"vacate": 100.0, "upgrade": 50.0})
+    # upgrade would have to start in 2026: only vacate (100 万元/亩) remains; D 30 mu = 3 000.
+    r = optimise(SMALL["plot_id"], SMALL, targets=district_target(30), settings=settings,
+                 year=YEAR, benchmarks=BENCH, modes=M2, earliest_start=YEAR)
+    assert r.actions.to_dict("records") == [{"plot_id": "D", "mode": "vacate", "year": YEAR}]
+    assert r.objective_value == pytest.approx(3000.0)
+    assert any("start before 2027" in n for n in r.notes)

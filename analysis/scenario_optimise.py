@@ -442,7 +442,7 @@ def _matrix(problem: _Problem, skip: set[str] = frozenset()):
 
 
 def _solve(problem: _Problem, c: np.ndarray, *, skip=frozenset(), time_limit_s: float,
-           mip_rel_gap: float):
+           mip_rel_gap: float, presolve: bool = False):
     n = len(problem.pairs)
     if n == 0:
         return None
@@ -451,7 +451,7 @@ def _solve(problem: _Problem, c: np.ndarray, *, skip=frozenset(), time_limit_s: 
         constraints = None
     return milp(c, integrality=np.ones(n), bounds=bounds, constraints=constraints,
                 options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap,
-                         "disp": False})
+                         "presolve": presolve, "disp": False})
 
 
 def _feasible_without(problem: _Problem, time_limit_s: float) -> str:
@@ -513,6 +513,7 @@ def optimise(
     modes: Sequence[str] = MODES,
     time_limit_s: float = 60.0,
     mip_rel_gap: float = 1e-4,
+    presolve: bool = False,
 ) -> OptimisationResult:
     """
     Choose the plots to reclaim in ``year`` and their modes, with a MILP (HiGHS).
@@ -552,7 +553,11 @@ def optimise(
         Modes allowed when ``candidates`` has no ``mode`` column.
     time_limit_s, mip_rel_gap
         Solver limits: the solver stops at the time limit or when the gap to its bound is
-        below ``mip_rel_gap``.
+        below ``mip_rel_gap`` (HiGHS's default, 1e-4).
+    presolve
+        HiGHS presolve. Off by default: on these models (long knapsack rows) it took 68 s of
+        a 69 s solve at 50 000 candidates (min_cost) and over 4 minutes, ignoring the time
+        limit, for max_tax_gain; without it they take about 1 s and 23 s.
 
     Returns
     -------
@@ -585,7 +590,8 @@ def optimise(
         c = pairs["cost_wan"].to_numpy(dtype="float64")
     else:
         c = -pairs["tax_gain_wan"].to_numpy(dtype="float64")
-    res = _solve(problem, c, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    res = _solve(problem, c, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                 presolve=presolve)
     status = _STATUS.get(res.status, "error")
     if res.x is None:
         if status == "infeasible":

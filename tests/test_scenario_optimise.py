@@ -110,14 +110,15 @@ def brute_force(plots, settings, targets, kw, objective):
 
 @pytest.mark.parametrize("seed", range(20))
 @pytest.mark.parametrize("objective", ["min_cost", "max_tax_gain"])
-def test_optimiser_equals_brute_force(seed, objective):
+@pytest.mark.parametrize("presolve", [False, True])
+def test_optimiser_equals_brute_force(seed, objective, presolve):
     plots, settings, targets, kw, budget = instance(seed)
     if objective == "max_tax_gain" or seed % 3 == 0:
         kw = {**kw, "budget_wan": budget}
     expected = brute_force(plots, settings, targets, kw, objective)
     r = optimise(plots["plot_id"], plots, targets=targets, settings=settings, year=YEAR,
                  objective=objective, benchmarks=BENCH, modes=M2,
-                 mip_rel_gap=0.0, **kw)
+                 mip_rel_gap=0.0, presolve=presolve, **kw)
     if expected is None:
         assert r.status == "infeasible"
         assert r.explanation

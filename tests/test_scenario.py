@@ -277,3 +277,14 @@ def test_bad_actions_are_one_clear_error():
     assert "unknown modes ['rent']" in text
     assert "more than once ['P1']" in text
     assert "before start_year 2026 on rows [2]" in text
+
+
+def test_a_geodataframe_of_plots_works_like_a_table():
+    from tests.conftest import squares
+
+    geo = squares([100, 200, 100, 150], **{c: PLOTS[c].tolist() for c in PLOTS.columns
+                                           if c != "plot_id"})
+    r = simulate(ACTIONS, geo, ledger_states=STATES, targets=TARGETS, settings=SETTINGS,
+                 start_year=2026, horizon=2027)
+    assert r.progress.set_index("year").loc[2027, "achieved"] == pytest.approx(105.0)
+    assert "geometry" not in r.plots

@@ -200,45 +200,56 @@ class _Cells:
         return n >= min_firms and not (total > 0 and top > dominance * total)
 
     def determined(self, suppressed: np.ndarray) -> np.ndarray:
-        """Suppressed cells whose value the published totals pin down (linear algebra)."""
+        """Suppressed cells whose value the published totals pin down (linear algebra).
+
+        Every relation with a suppressed cell is an equation in the suppressed cells. Cells
+        whose columns are equal (the same parks, towns, districts) are merged first: two of
+        them are never determined (their difference is free), and a cell alone in its column
+        is determined exactly when the merged column is. That keeps the SVD as small as the
+        number of distinct columns, whatever the number of plots.
+        """
         unknown = np.flatnonzero(suppressed)
         if unknown.size == 0:
             return unknown
-        col = {c: j for j, c in enumerate(unknown)}
+        col = np.full(len(suppressed), -1)
+        col[unknown] = np.arange(unknown.size)
         rows = []
         for total, members in self.relations:
-            cells = [total, *members]
-            if not any(suppressed[c] for c in cells):
+            hidden = members[suppressed[members]]
+            if hidden.size == 0 and not suppressed[total]:
                 continue
             row = np.zeros(unknown.size)
             if suppressed[total]:
                 row[col[total]] = -1.0
-            for m in members:
-                if suppressed[m]:
-                    row[col[m]] += 1.0
+            np.add.at(row, col[hidden], 1.0)
             rows.append(row)
         if not rows:
             return unknown
         a = np.array(rows)
-        # cell j is determined iff e_j lies in the row space of a: no null-space component
-        _, s, vt = np.linalg.svd(a)
+        distinct, group, size = np.unique(a.T, axis=0, return_inverse=True, return_counts=True)
+        group = group.ravel()
+        # a distinct column is determined iff its unit vector lies in the row space: no
+        # null-space component
+        _, s, vt = np.linalg.svd(distinct.T)
         rank = int((s > 1e-9 * max(1.0, s.max(initial=0.0))).sum())
         null = vt[rank:]
-        if null.size == 0:
-            return unknown
-        return unknown[np.abs(null).max(axis=0) < 1e-9]
+        fixed = np.ones(len(distinct), bool) if null.size == 0 else \
+            np.abs(null).max(axis=0) < 1e-9
+        return unknown[fixed[group] & (size[group] == 1)]
 
 
 def _break_chain(cells: _Cells, suppressed: np.ndarray, target: int,
-                 *, tries: int = 50) -> int | None:
+                 *, tries: int = 1) -> int | None:
     """A published cell whose suppression stops ``target`` being determined (smallest first).
 
     The candidates are the published cells of relations that involve a suppressed cell; when
     none frees ``target`` alone, the smallest is returned (the next round tries again).
     """
-    frontier = {int(c) for total, members in cells.relations
-                for c in (total, *members)
-                if suppressed[[total, *members]].any() and not suppressed[c]}
+    frontier: set[int] = set()
+    for total, members in cells.relations:
+        involved = np.append(members, total)
+        if suppressed[involved].any():
+            frontier.update(involved[~suppressed[involved]].tolist())
     if not frontier:
         return None
     order = sorted(frontier, key=lambda c: abs(cells.value[c]))

@@ -151,14 +151,19 @@ def output_tables(results: Mapping[str, StageResult]) -> dict[str, pd.DataFrame]
     return found
 
 
-def output_files(results: Mapping[str, StageResult]) -> dict[str, Any]:
-    """``{file name: frame | bytes}`` of everything ``geoapp analyze`` writes but summary.json."""
-    files: dict[str, Any] = {}
-    for out in OUTPUTS:
-        if out.stage in results and out.file is not None:
-            frame = out.frame(results[out.stage])
-            if frame is not None:
-                files[out.file] = frame
+def table_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``{file name: frame}`` of output tables given by name (:func:`output_tables`)."""
+    return {out.file: tables[out.name] for out in OUTPUTS
+            if out.file is not None and out.name in tables}
+
+
+def output_files(results: Mapping[str, StageResult],
+                 tables: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """``{file name: frame | bytes}`` of everything ``geoapp analyze`` writes but summary.json.
+
+    ``tables`` replaces the output tables (public mode passes its filtered ones).
+    """
+    files: dict[str, Any] = table_files(output_tables(results) if tables is None else tables)
     if isinstance(results.get("clusters"), ClustersResult):
         files.update(raster_files(results["clusters"]))
     if isinstance(results.get("reclamation"), ReclamationResult):

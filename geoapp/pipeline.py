@@ -498,39 +498,6 @@ def output(workspace: str | Path, name: str, *, year: int | None = None,
     return frame
 
 
-def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
-                  extra_summary: dict[str, Any] | None = None, public: bool = False) -> list[Path]:
-    """Write every stage's outputs through the one export path, plus summary.json."""
-    from geoapp import export
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    summary: dict[str, Any] = dict(extra_summary or {})
-    for stage, res in results.items():
-        summary[stage] = res.summary
-    clusters = results.get("clusters")
-    weighted = clusters is not None and clusters.summary.get("density", {}).get(
-        "weight", "count") != "count"
-    for fname, obj in outputs.output_files(results).items():
-        path = out / fname
-        if public and weighted and fname.startswith("density_"):
-            continue  # a surface weighted by tax or output gives single firms' figures back
-        if isinstance(obj, bytes | bytearray):
-            path.write_bytes(obj)
-        else:
-            path = export.export_layer(obj, path, public=public)[0]
-        written.append(path)
-    if public:
-        summary = export.public_summary(summary)
-        summary["disclosure"] = "public: " + export.PUBLIC_NOTE_ZH.format(n=export.MIN_ENTERPRISES)
-    summary_path = out / "summary.json"
-    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str,
-                                       allow_nan=False), encoding="utf-8")
-    written.append(summary_path)
-    return written
-
-
 def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = None,
             config_file: str | Path | None = None, as_of: date | None = None,
             public: bool = False, progress: Callable[[str], None] | None = None
@@ -559,16 +526,9 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
                           "stored": settings.source == "workspace"},
              "stages_run": run.ran, "stages_reused": run.reused,
              "fingerprints": run.fingerprints, "notes": run.notes}
-    from geoapp import export
-    from geoapp.atomic import staged_dir
+    from geoapp.export.folder import write_folder
 
-    with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
-        files = write_outputs(run.results, stage, extra_summary=extra, public=public)
-        report = stage / "report.xlsx"
-        export.xlsx_report(outputs.output_tables(run.results), report, public=public)
-        files.append(report)
-        files.append(export.write_readme(stage, {p.name: "" for p in files}))
-    files = [Path(out_dir) / p.relative_to(stage) for p in files]
+    files = write_folder(run.results, out_dir, summary=extra, public=public)
     return {"analysis": run, "files": files, "year": run.year}
 
 

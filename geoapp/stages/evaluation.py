@@ -27,10 +27,12 @@ SETTINGS = ("evaluation", "low_efficiency")
 NEEDS: tuple[str, ...] = ()
 """Stages whose results this stage takes."""
 
-ENTERPRISE_ID_COLUMNS = [
+ENTERPRISE_COLUMNS = [
     "ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "district_code",
-    "industry", "year", "scale", "start_year", "land_mu",
+    "industry", "year", "scale", "start_year", "land_mu", "utility", *efficiency.AMOUNTS,
 ]
+"""The enterprise-year's own columns kept beside its indicators, grade and score (the amounts
+too: public mode's disclosure control needs each firm's share of every published cell)."""
 
 
 def derive_plots(layers: dict[str, pd.DataFrame], *, crs: str = WORK_CRS) -> gpd.GeoDataFrame:
@@ -258,7 +260,7 @@ def run(
         plots, firms, projects, year=year, policy=policy, thresholds=thresholds, rules=rules,
     )
 
-    cols = [c for c in ENTERPRISE_ID_COLUMNS if c in current]
+    cols = [c for c in ENTERPRISE_COLUMNS if c in current]
     enterprises_out = pd.concat([current[cols], indicators, graded], axis=1)
     enterprises_out = enterprises_out.sort_values(["scale", "rank", "ent_id"], na_position="last",
                                                   kind="stable").reset_index(drop=True)

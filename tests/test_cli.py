@@ -118,7 +118,7 @@ def test_ledger_record_is_forward_only(demo_workspace, tmp_path, capsys):
 
 
 def test_every_output_column_has_a_chinese_label(analysed):
-    from geoapp.labels import label
+    from geoapp.words import column_label as label
 
     columns = set()
     for f in analysed.glob("*.csv"):

@@ -246,7 +246,7 @@ def test_xlsx_report_sheets_headers_and_missing_table(tmp_path):
                        "主导产业", "企业数(家)", "排名"]
     assert sheet["E2"].value == pytest.approx(0.12)
     assert sheet["E2"].number_format == "0.0%"
-    assert sheet["F2"].value == "生物医药；机器人与智能制造"
+    assert sheet["F2"].value == "生物医药、机器人与智能制造"  # as on the park card
     low_headers = [c.value for c in wb["低效用地清单"][1]]
     assert low_headers == ["地块编号", "低效原因", "低效原因(中文)", "面积(亩)", "经度(°)",
                            "纬度(°)"]

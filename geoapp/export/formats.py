@@ -34,7 +34,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geoapp import geojson, labels
+from geoapp import geojson, words
 from geoapp.export import xlsx
 from geoapp.export.disclosure import public_table
 from geoapp.export.sheets import column_rows, sheet_name, write_about, write_table
@@ -240,7 +240,7 @@ def flat_table(frame: pd.DataFrame, *, wkt: bool) -> pd.DataFrame:
 def _cell(value):
     """Join a list (e.g. several reasons) into one text cell."""
     if isinstance(value, list | tuple | set | frozenset | np.ndarray):
-        return "；".join(str(v) for v in value)
+        return words.text("list_sep_values").join(str(v) for v in value)
     return value
 
 
@@ -263,7 +263,7 @@ def _write_notes(path: Path, notes: Mapping[str, str], columns: Iterable[str],
     lines = [f"{path.name}", ""]
     lines += [f"{k}: {v}" for k, v in notes.items()]
     lines += ["", "columns:"]
-    lines += [f"  {labels.describe(str(c), layer)}" for c in columns]
+    lines += [f"  {words.describe(str(c), layer)}" for c in columns]
     out = path.with_name(f"{path.stem}.notes.txt")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     return out
@@ -395,7 +395,7 @@ def _export_shp(frame, path, *, coords, crs_out, encoding, disclosure, layer, **
         w = csv.writer(fh)
         w.writerow(["column", "shapefile_field", "label_zh"])
         for col, short in names.items():
-            w.writerow([col, short, labels.header(col, layer)])
+            w.writerow([col, short, words.header(col, layer)])
     files = [path.with_suffix(e) for e in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
     files.append(sidecar)
     if coords == "gcj02" or disclosure:
@@ -422,12 +422,12 @@ def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name,
     sheet = sheet_name(SCHEMAS[layer].label_zh if layer
                        else (layer_name or path.stem.removesuffix("_gcj02")))
     notes = _notes(coords, disclosure)
-    rows = [("文件 file", path.name, ""), ("生成 made by", "geoapp", date.today().isoformat())]
+    rows = [(words.text("export.file"), path.name, ""),
+            (words.text("export.made_by"), "geoapp", date.today().isoformat())]
     rows += [(k, v, "") for k, v in notes.items()]
-    rows += [("单位 units", "金额为万元，面积为亩(1亩=666.67平方米)或平方米",
-              "money in 万元 (10,000 CNY); areas in mu or m²")]
-    rows += [("经度/纬度", "点要素为点本身，面要素为面内代表点",
-              "lon/lat: the point itself, or a representative point inside the area")]
+    rows += [(words.text(key), words.text(f"{key}_{what}", "zh"),
+              words.text(f"{key}_{what}", "en"))
+             for key, what in (("export.units", "layer"), ("export.lonlat", "note"))]
     rows += [("", "", ""), *column_rows(table.columns, layer)]
     first = coords == "gcj02" or bool(disclosure)
     with xlsx.workbook(path) as book:

@@ -281,7 +281,7 @@ def card_ui(data: loading.AppData, lang: str) -> None:
                               + [f"| {label} | {value} |" for label, value in card["facts"]]))
         if kind == "plot":
             if card["low_efficiency"]:
-                st.error(t("card.low_reasons") + t("colon")
+                st.error(words.name("reasons", lang) + t("colon")
                          + t("list_sep_values").join(card["reasons"]))
             if len(card["contributions"]):
                 st.caption(t("card.contributions"))

@@ -246,7 +246,7 @@ def park_card(data: AppData, park_id: str, lang: str = "zh") -> dict[str, Any] |
     leads = lead_industry_list(park.get("lead_industries"))
     sep = words.text("list_sep", lang)
     facts = [
-        (words.text("card.name", lang), _text(park.get("name"))),
+        (words.name("park_name", lang), _text(park.get("name"))),
         (words.name("level", lang), _format(park.get("level"), "level", lang)),
         (words.name("lead_industries", lang),
          sep.join(words.value("industry", i, lang) for i in leads) or "—"),

@@ -162,7 +162,8 @@ COLUMN_LABELS: dict[str, Label] = {
     "grade": Label("评价等级", "", "comprehensive evaluation grade A/B/C/D", name_en="Grade"),
     "rank": Label("排名", "", "rank, 1 = best", name_en="Rank"),
     "low_efficiency": Label("是否低效", "", "1 when the plot is on the low-efficiency list"),
-    "reasons": Label("低效原因", "", "why the plot is on the low-efficiency list"),
+    "reasons": Label("低效原因", "", "why the plot is on the low-efficiency list",
+                     name_en="Low-efficiency reasons"),
     # reclamation
     "stage": _field("ledger", "stage", "latest reclamation (or project) stage", "Stage"),
     "mode": _field("ledger", "mode", "reclamation mode (vacate/acquire/lease/codevelop/upgrade)",

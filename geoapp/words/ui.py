@@ -9,6 +9,7 @@ Names of map layers are in :data:`LAYER_TEXT`.
 from __future__ import annotations
 
 from geoapp.words.columns import COLUMN_LABELS
+from geoapp.words.values import VALUES
 from layers.schema import PARKS, PLOTS
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -24,9 +25,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "scheme": ("分级方法", "Classes"),
     "filters": ("筛选", "Filters"),
     "year": ("年份", "Year"),
-    "district": ("区", "District"),
-    "town": ("街镇", "Town"),
-    "park": ("园区", "Park"),
+    **{scope: VALUES["scope_type"][scope] for scope in ("district", "town", "park")},
     "search": ("搜索地块编号/企业名称/统一社会信用代码",
                "Search plot id / enterprise / credit code"),
     "search_hint": ("P000123 / 企业名称 / 9131...", "P000123 / enterprise / 9131..."),
@@ -69,12 +68,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "all": ("全部", "all"),
     # cards
     "card.plot": ("地块", "Plot"),
-    "card.low_reasons": ("低效原因", "Low efficiency"),
     "card.contributions": ("得分构成", "Score contributions"),
     "card.enterprises": ("企业", "Enterprises"),
     "card.ledger": ("盘活台账", "Ledger history"),
     "card.projects": ("项目", "Projects"),
-    "card.name": ("园区名称", "Name"),
     # punctuation between listed names and after a label
     "list_sep": ("、", ", "),
     "colon": ("：", ": "),
@@ -97,7 +94,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sheet.made": ("制图: geoapp", "Made with geoapp"),
     "sheet.all": ("全部区域", "All areas"),
     # burn-up charts
-    "chart.achieved": ("已完成", "achieved"),
+    "chart.achieved": (COLUMN_LABELS["achieved"].zh, "achieved"),
     "chart.schedule": ("计划进度(线性)", "straight-line schedule"),
     "chart.target": ("目标", "target"),
     "chart.as_of": ("截至", "as of"),
@@ -146,9 +143,9 @@ TEXT: dict[str, tuple[str, str]] = {
 bilingual already."""
 
 REPORT_SHEETS: dict[str, tuple[str, str]] = {
-    "park_ranking": ("园区排名", "Park ranking"),
+    "park_ranking": TEXT["park_ranking"],
     "low_efficiency": ("低效用地清单", "Low-efficiency plots"),
-    "reclamation_progress": ("盘活进度", "Reclamation progress"),
+    "reclamation_progress": TEXT["tab_reclamation"],
     "evaluation": ("综合评价", "Evaluation"),
 }
 """Sheets of the XLSX report by table name."""
@@ -174,8 +171,8 @@ LAYER_TEXT: dict[str, tuple[str, str]] = {
     "plots": (PLOTS.label_zh, "Plots"),
     "low_efficiency": ("低效地块", "Low-efficiency plots"),
     "ledger": (COLUMN_LABELS["ledger_stage"].zh, COLUMN_LABELS["ledger_stage"].name_en),
-    "projects": ("重点项目", "Projects"),
+    "projects": TEXT["tab_projects"],
     "density": ("企业密度", "Enterprise density"),
-    "hotspots": ("冷热点", "Hot spots"),
+    "hotspots": (COLUMN_LABELS["gi_class"].zh, "Hot spots"),
 }
 """Names of the map layers (web map and printed sheets)."""

@@ -292,16 +292,21 @@ def card_ui(data: loading.AppData, lang: str) -> None:
                     st.dataframe(tables.display_table(card[key], lang, data=data),
                                  hide_index=True)
         elif card.get("scorecard") is not None:
-            st.dataframe(card["scorecard"])
+            st.dataframe(tables.scorecard_view(card["scorecard"], lang), hide_index=True)
 
 
-def export_ui(data: loading.AppData, mask: np.ndarray, lang: str) -> None:
+def export_ui(data: loading.AppData, mask: np.ndarray, lang: str, filters: filtering.Filters,
+              metric: str, scheme: str) -> None:
     """Download the selection as GeoJSON (RFC 7946) and XLSX, written by geoapp.export."""
+    chosen = {t("metric"): symbology.METRICS[metric].label(lang),
+              t("scheme"): words.value("scheme", scheme, lang)}
+
     def geojson() -> bytes:
-        return downloads.selection_geojson(data, mask)
+        return downloads.selection_geojson(data, mask, filters=filters, settings=chosen,
+                                           lang=lang)
 
     def xlsx() -> bytes:
-        return downloads.selection_xlsx(data, mask)
+        return downloads.selection_xlsx(data, mask, filters=filters, settings=chosen, lang=lang)
 
     c1, c2 = st.columns(2)
     c1.download_button(t("export_geojson"), data=geojson, file_name="selection.geojson",
@@ -351,7 +356,7 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
                   returned_objects=["last_object_clicked", "last_active_drawing", "bounds",
                                     "zoom"],
                   center=center, zoom=fly[1] if fly else None)
-        export_ui(data, mask, lang)
+        export_ui(data, mask, lang, filters, metric, scheme)
     with right:
         legend_ui(legend, metric, lang, view, layers)
         card_ui(data, lang)
@@ -363,16 +368,17 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
 def rankings_ui(data: loading.AppData, lang: str) -> None:
     """Park and town league tables, best first; click a column header to sort."""
     for scope in ("park", "town"):
-        table = stage_results.ranking_table(data, scope)
+        raw = stage_results.ranking_table(data, scope)
+        table = tables.ranking_view(data, scope, lang)
         st.subheader(t(f"{scope}_ranking"))
         if table is None:
             st.info(t("no_results") + _errors_text(data))
             continue
-        if "target_met" in table:
-            met = int(table["target_met"].fillna(False).astype(bool).sum())
-            st.caption(f"{t('targets_met')}{t('colon')}{met}/{len(table)}")
+        met, with_target = tables.targets_met(raw)
+        if with_target:
+            st.caption(f"{t('targets_met')}{t('colon')}{met}/{with_target}")
         with st.container(key=f"ranking_{scope}"):
-            st.dataframe(table)
+            st.dataframe(table, hide_index=True)
 
 
 def _errors_text(data: loading.AppData) -> str:
@@ -384,8 +390,8 @@ def _errors_text(data: loading.AppData) -> str:
 def reclamation_ui(data: loading.AppData, lang: str) -> None:
     """Burn-up charts per target, progress against targets, and the stalled plots."""
     images = stage_results.burnup_charts(data)
-    tables = stage_results.reclamation_tables(data)
-    if not images and not tables:
+    outputs = stage_results.reclamation_tables(data)
+    if not images and not outputs:
         st.info(t("no_results") + _errors_text(data))
         return
     if images:
@@ -393,15 +399,17 @@ def reclamation_ui(data: loading.AppData, lang: str) -> None:
         cols = st.columns(2)
         for i, (name, png) in enumerate(sorted(images.items())):
             cols[i % 2].image(png, caption=name)
-    if "reclamation_progress" in tables:
+    if "reclamation_progress" in outputs:
         st.subheader(t("progress"))
-        st.dataframe(tables["reclamation_progress"], hide_index=True, key="reclamation_progress")
+        st.dataframe(tables.display_table(outputs["reclamation_progress"], lang, data=data),
+                     hide_index=True, key="reclamation_progress")
     stalled = stage_results.stalled_plots(data)
     st.subheader(t("stalled"))
     if stalled is None or stalled.empty:
         st.caption(t("none"))
     else:
-        st.dataframe(stalled, hide_index=True, key="stalled")
+        st.dataframe(tables.display_table(stalled, lang, data=data), hide_index=True,
+                     key="stalled")
 
 
 def projects_ui(data: loading.AppData, lang: str) -> None:
@@ -411,8 +419,10 @@ def projects_ui(data: loading.AppData, lang: str) -> None:
         st.info(t("no_results"))
         return
     frame = pd.DataFrame(proj.drop(columns="geometry", errors="ignore"))
-    st.dataframe(stage_results.projects_by_stage(frame), key="projects_by_stage")
-    st.dataframe(frame, hide_index=True, key="projects_table")
+    st.dataframe(tables.display_table(stage_results.projects_by_stage(frame), lang, data=data),
+                 hide_index=True, key="projects_by_stage")
+    st.dataframe(tables.display_table(frame, lang, data=data), hide_index=True,
+                 key="projects_table")
 
 
 def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> None:

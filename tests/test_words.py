@@ -57,7 +57,7 @@ def test_the_in_use_status_reads_the_same_in_the_xlsx_the_card_and_the_legend(tm
     path = xlsx_report({"low_efficiency": low}, tmp_path / "report.xlsx")
     sheet = load_workbook(path)["低效用地清单"]
     head = [c.value for c in sheet[1]]
-    column = head.index(words.label("status"))
+    column = head.index(words.label("status_name"))
     cells = [row[column].value for row in sheet.iter_rows(min_row=2)]
     assert card[words.name("status")] == cells[0] == words.value("status", "in_use") == "在用"
     assert cells[1] == "闲置"
@@ -81,7 +81,9 @@ def test_an_unrated_firm_reads_chinese_in_the_export_and_on_the_card(tmp_path):
     path = xlsx_report({"evaluation": graded}, tmp_path / "report.xlsx")
     sheet = load_workbook(path)["综合评价"]
     head = [c.value for c in sheet[1]]
-    reason = sheet.cell(row=2, column=head.index(words.label("unrated_reason")) + 1).value
+    reason = sheet.cell(row=2, column=head.index(words.label("unrated_reason_name")) + 1).value
+    code = sheet.cell(row=2, column=head.index(words.label("unrated_reason_name")))
+    assert code.value == "new"  # the code stays in its own column
     shown = tables.display_table(cards.plot_card(data, "P1", "zh")["enterprises"], "zh")
     assert reason == shown[words.label("unrated_reason")].iloc[0] == UNRATED_REASONS_ZH["new"]
     assert shown[words.label("industry")].iloc[0] == "集成电路"
@@ -95,3 +97,83 @@ def test_low_efficiency_reasons_on_the_card_follow_the_language():
     zh = cards.plot_card(data, "P1", "zh")["reasons"]
     en = cards.plot_card(data, "P1", "en")["reasons"]
     assert "闲置" in zh and "Idle" in en
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory):
+    from geoapp.app import loading
+    from geoapp.pipeline import build_demo_workspace
+
+    path = tmp_path_factory.mktemp("words") / "demo.gpkg"
+    build_demo_workspace(path, n_plots=400)
+    return loading.load_app_data(str(path), loading.workspace_mtime(path))
+
+
+def test_the_park_ranking_reads_like_a_planners_table(demo_data):
+    raw = demo_data.table("evaluation", "park_ranking")
+    view = tables.ranking_view(demo_data, "park", "zh")
+    assert list(view.columns[:3]) == ["园区编号", "园区名称", "排名"]
+    best = raw.sort_values("rank").iloc[0]
+    assert view["园区编号"].iloc[0] == best["park_id"]
+    assert view["园区名称"].iloc[0] == best["name"]  # 园区 names, not BS-P01 alone
+    assert "亩均税收(万元/亩)" in view and "亩均税收增长率(%)" in view
+    growth = view["亩均税收增长率(%)"]
+    assert all(v == "—" or v.endswith("%") for v in growth)  # 7.6%, not 0.0755
+    assert not view.isin(["None", "nan", "<NA>"]).any().any()
+    tax = view["亩均税收(万元/亩)"].iloc[0]
+    assert tax == f"{best['tax_per_mu']:,.2f}"
+    english = tables.ranking_view(demo_data, "park", "en")
+    assert list(english.columns[:3]) == ["Park id", "Park", "Rank"]
+    met, with_target = tables.targets_met(raw)
+    has = raw.filter(like="_growth_target").notna().any(axis=1)
+    assert with_target == int(has.sum()) and met <= with_target
+
+
+def test_town_ranking_names_towns_and_display_names_levels(demo_data):
+    view = tables.ranking_view(demo_data, "town", "zh")
+    assert view.columns[0] == "街镇代码" and view.columns[1] == "街镇名称"
+    assert not view["街镇名称"].str.fullmatch(r"\d+").any()  # names, not 310113501
+    parks = demo_data.layer("parks").drop(columns="geometry")[["park_id", "name", "level"]]
+    shown = tables.display_table(parks, "zh")
+    assert set(shown["园区级别"]) <= {"市级", "区级", "其他"}  # not municipal
+    assert tables.format_number(0.0755, "tax_per_mu_growth") == "7.5%"
+    assert tables.format_number(12, "n_plots") == "12"
+    assert tables.format_number(float("nan"), "tax_per_mu") == "—"
+
+
+def test_the_selection_xlsx_has_labelled_values_and_an_export_sheet(demo_data, tmp_path):
+    from datetime import date
+
+    import numpy as np
+
+    from geoapp.app import downloads, filtering
+
+    park = str(demo_data.plots["park_id"].dropna().iloc[0])
+    filters = filtering.Filters(parks=(park,))
+    mask = filtering.filter_mask(demo_data.plots, filters)
+    assert 0 < mask.sum() < len(mask)
+    book = tmp_path / "sel.xlsx"
+    book.write_bytes(downloads.selection_xlsx(demo_data, mask, filters=filters,
+                                              settings={"着色指标": "亩均税收(万元/亩)"}))
+    wb = load_workbook(book)
+    assert wb.sheetnames[0] == "产业地块" and "导出信息" in wb.sheetnames
+    sheet = wb["产业地块"]
+    head = [c.value for c in sheet[1]]
+    assert {"地块状态代码", "地块状态名称", "园区编号", "园区名称"} <= set(head)
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    status = {r[head.index("地块状态名称")] for r in rows}
+    assert status <= {"在用", "闲置", "在建"}
+    assert {r[head.index("地块状态代码")] for r in rows} <= {"in_use", "idle", "under_construction"}
+    park_name = demo_data.layer("parks").set_index("park_id").loc[park, "name"]
+    assert {r[head.index("园区名称")] for r in rows} == {park_name}
+    info = {r[0]: r[1] for r in wb["导出信息"].iter_rows(min_row=2, values_only=True)}
+    assert info["数据年份"] == str(demo_data.year)
+    assert park_name in info["筛选"] and "园区" in info["筛选"]
+    assert info["导出日期"] == date.today().isoformat()
+    assert info["着色指标"] == "亩均税收(万元/亩)"
+    assert info[words.name("n_plots")] == f"{int(np.sum(mask)):,}"
+    gj = __import__("json").loads(downloads.selection_geojson(demo_data, mask, filters=filters))
+    props = gj["features"][0]["properties"]
+    assert props["status"] in {"in_use", "idle", "under_construction"}
+    assert props["status_name"] == words.value("status", props["status"])
+    assert gj["export"]["数据年份"] == str(demo_data.year)

@@ -76,7 +76,7 @@ def with_names(table: pd.DataFrame, data: AppData | None) -> pd.DataFrame:
         if id_col not in out or name_col in out:
             continue
         if first == id_col and "name" in out:  # a table of parks (towns …)
-            out = out.rename(columns={"name": name_col})
+            out.insert(1, name_col, out.pop("name"))
             continue
         frame = data.layer(layer) if data is not None else None
         if frame is None or key not in frame or "name" not in frame:
@@ -118,6 +118,9 @@ def display_table(table: pd.DataFrame | None, lang: str = "zh", *,
     if index and t.index.name is not None:
         t = t.reset_index()
     t = with_names(t.reset_index(drop=True), data)
+    shown_by_name = [f"{c}_zh" for c in t.columns
+                     if c in words.COLUMN_KINDS and f"{c}_zh" in t]  # stage_zh beside stage
+    t = t.drop(columns=shown_by_name)
     cols = [str(c) for c in t.columns]
     out = {}
     for col, name in zip(t.columns, cols, strict=True):
@@ -139,3 +142,28 @@ def targets_met(table: pd.DataFrame) -> tuple[int, int]:
     has = table[goals].notna().any(axis=1)
     met = table.loc[has, "target_met"].fillna(False).astype(bool)
     return int(met.sum()), int(has.sum())
+
+
+def ranking_view(data: AppData, scope: str = "park", lang: str = "zh") -> pd.DataFrame | None:
+    """The park or town league table as the app shows it (None before the evaluation ran).
+
+    Ids first with their names beside them (``园区编号``, ``园区名称``), every header labelled
+    with its unit, fractions as %, coded values by name, numbers rounded, "—" when missing.
+    """
+    from geoapp.app.stage_results import ranking_table
+
+    table = ranking_table(data, scope)
+    return None if table is None else display_table(table, lang, data=data)
+
+
+def scorecard_view(scorecard: pd.DataFrame | None, lang: str = "zh") -> pd.DataFrame:
+    """A one-column scorecard (index: columns of a league table) as label/value rows."""
+    if scorecard is None or scorecard.empty:
+        return pd.DataFrame()
+    column = scorecard.iloc[:, 0]
+    return pd.DataFrame({
+        words.text("export.about_item", lang): [words.label(str(c), lang) for c in column.index],
+        words.text("export.about_content", lang): [
+            _cell(words.translate_values(str(c), pd.Series([v]), lang).iloc[0], str(c))
+            for c, v in column.items()],
+    })

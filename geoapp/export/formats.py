@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -272,8 +272,10 @@ def _write_notes(path: Path, notes: Mapping[str, str], columns: Iterable[str],
 # -- formats ----------------------------------------------------------------------------------
 
 
-def _export_geojson(frame, path, *, coords, disclosure, layer, **_):
+def _export_geojson(frame, path, *, coords, disclosure, layer, about=(), **_):
     extra = {"disclosure": disclosure} if disclosure else {}
+    if about:
+        extra["export"] = dict(about)
     _write_atomic(path, geojson.encode(frame, coords=coords, extra=extra))
     return [path]
 
@@ -417,7 +419,8 @@ def _export_csv(frame, path, *, coords, crs_out, disclosure, layer, **_):
     return files
 
 
-def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name, **_):
+def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name, about=(),
+                 **_):
     table = flat_table(_positioned(frame, coords, crs_out), wkt=False)
     sheet = sheet_name(SCHEMAS[layer].label_zh if layer
                        else (layer_name or path.stem.removesuffix("_gcj02")))
@@ -434,6 +437,11 @@ def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name,
         if first:
             write_about(book, rows)
         write_table(book, sheet, table, layer)
+        if about:
+            items = [list(col) for col in zip(*about, strict=True)]
+            xlsx.write_sheet(book, words.text("export.info_sheet"),
+                             [words.text("export.about_item"), words.text("export.about_content")],
+                             items, widths=(26, 80), freeze=False)
         if not first:
             write_about(book, rows)
     return [path]
@@ -466,7 +474,8 @@ def _format_and_path(path: Path, fmt: str | None) -> tuple[str, Path]:
 def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
                  coords: str = "wgs84", public: bool = False, crs_out: str = "EPSG:4326",
                  encoding: str = "UTF-8", layer_name: str | None = None,
-                 where: str | None = None) -> list[Path]:
+                 where: str | None = None,
+                 about: Sequence[tuple[str, str]] | None = None) -> list[Path]:
     """Export one layer or analysis table for planners.
 
     Parameters
@@ -494,6 +503,10 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
         A pandas query (:meth:`pandas.DataFrame.query`), e.g. ``"tax_per_mu < 5"``, applied
         before writing (after the public-mode rule); ``__`` and ``@`` are refused so the
         expression can only compare columns with values.
+    about
+        ``(item, content)`` rows saying how the export was made (year, filters, settings,
+        date): an XLSX gets them on a sheet of their own (导出信息), GeoJSON as the
+        top-level member ``"export"``; other formats ignore them.
 
     Returns
     -------
@@ -520,6 +533,6 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     return _WRITERS[fmt](frame, path, coords=coords, crs_out=crs_out, encoding=encoding,
                          disclosure=disclosure, layer=_layer_of(layer_name, path),
-                         layer_name=layer_name)
+                         layer_name=layer_name, about=list(about or ()))
 
 

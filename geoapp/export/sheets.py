@@ -26,13 +26,19 @@ def text_width(text: str) -> int:
 
 def write_table(book: xlsxwriter.Workbook, name: str, table: pd.DataFrame,
                 layer: str | None, *, translate: bool = False) -> None:
-    """One sheet with Chinese headers (units in brackets) and percent-formatted fractions."""
+    """One sheet with Chinese headers (units in brackets) and percent-formatted fractions.
+
+    ``translate`` puts the name of each coded value beside its code (``status`` 在用 beside
+    ``in_use``, :func:`geoapp.words.with_value_names`) and shows booleans as 是/否.
+    """
+    if translate:
+        table = words.with_value_names(table)
     names = [str(c) for c in table.columns]
     heads = words.headers(names, layer)
     columns = []
     for i, col in enumerate(names):
         series = table.iloc[:, i]
-        if translate:
+        if translate and pd.api.types.is_bool_dtype(series.dtype):
             series = words.translate_values(col, series)
         columns.append(xlsx.cell_values(series))
     fractions = [i for i, c in enumerate(names) if words.column_label(c, layer).fraction]

@@ -20,6 +20,7 @@ import pandas as pd
 from geoapp.words.columns import (
     COLUMN_LABELS,
     COUNT_UNITS,
+    NAME_SUFFIX,
     SCORE_UNIT,
     UNIT_EN,
     Label,
@@ -70,6 +71,7 @@ __all__ = [
     "translate_values",
     "unit",
     "value",
+    "with_value_names",
 ]
 
 LANGS: tuple[str, str] = ("zh", "en")
@@ -157,3 +159,23 @@ def translate_values(column: str, values: pd.Series, lang: str = "zh") -> pd.Ser
         return values.map(many)
     return values.map(lambda v: _pick(codes[v], lang) if isinstance(v, str) and v in codes
                       else v)
+
+
+def with_value_names(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Put the name of every coded value beside its code: ``status`` → ``status_name``.
+
+    The codes stay in their own columns (the data contract); each ``<column>_name`` comes
+    right after its column and is labelled ``"地块状态名称"`` / ``"Status name"``. Columns
+    whose names are there already are left alone.
+    """
+    out = frame.copy()
+    for column in [str(c) for c in frame.columns]:
+        named = f"{column}{NAME_SUFFIX}"
+        coded = column in COLUMN_KINDS or column in LIST_COLUMNS
+        if not coded or named in out or pd.api.types.is_bool_dtype(out[column].dtype):
+            continue
+        if column == "reasons" and lang == "zh" and "reasons_zh" in out:
+            continue  # analysis names them already
+        at = list(out.columns).index(column) + 1
+        out.insert(at, named, translate_values(column, out[column], lang))
+    return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from analysis.efficiency import LABELS_ZH as INDICATOR_ZH
 from analysis.efficiency import UNITS as INDICATOR_UNITS
-from geoapp.words.values import PROJECT_STAGE_NAMES
+from geoapp.words.values import COLUMN_KINDS, LIST_COLUMNS, PROJECT_STAGE_NAMES
 from layers.schema import SCHEMAS
 
 
@@ -68,6 +68,10 @@ UNIT_EN: dict[str, str] = {
 COUNT_UNITS: frozenset[str] = frozenset({"家", "块", "个", "条", "人", "天"})
 """Units of whole numbers (counts, days)."""
 SCORE_UNIT = "分"
+NAME_SUFFIX = "_name"
+"""Suffix of the column that names the coded values of another (``status_name``)."""
+_NAME_ZH = "名称"
+_CODE_ZH = "代码"
 """Unit of evaluation scores and points."""
 
 
@@ -357,6 +361,7 @@ def column_label(column: str, layer: str | None = None) -> Label:
 
 
 _STAGE_ZH = {code: zh for code, (zh, _) in PROJECT_STAGE_NAMES.items()}
+_CODED = frozenset(COLUMN_KINDS) | LIST_COLUMNS
 
 
 def _derived(column: str) -> Label | None:
@@ -367,6 +372,11 @@ def _derived(column: str) -> Label | None:
             base = COLUMN_LABELS[column[len(prefix):]]
             unit = "分" if prefix == "contrib_" else base.unit
             return Label(f"{base.zh}{zh}", unit, f"{en}: {base.en}")
+    if column.endswith(NAME_SUFFIX) and column.removesuffix(NAME_SUFFIX) in _CODED:
+        stem = column.removesuffix(NAME_SUFFIX)
+        base = column_label(stem)
+        return Label(f"{base.zh}{_NAME_ZH}", "", f"{base.en or stem}, by name",
+                     name_en=f"{base.name('en', stem)} name")
     if column in _STAGE_ZH:
         return Label(f"{_STAGE_ZH[column]}项目数", "个", f"projects at stage {column}")
     for prefix, zh, unit in (("n_projects_", "项目数", "个"),
@@ -417,10 +427,14 @@ def headers(columns, layer: str | None = None, lang: str = "zh") -> dict[str, st
     lang
         ``"zh"`` or ``"en"``.
     """
+    columns = list(columns)
+    present = {str(c) for c in columns}
     out: dict[str, str] = {}
     seen: set[str] = set()
     for col in columns:
         text = header(str(col), layer, lang)
+        if f"{col}{NAME_SUFFIX}" in present:  # codes beside their names
+            text += _CODE_ZH if lang == "zh" else " code"
         if text in seen:
             text = f"{text}[{col}]"
         seen.add(text)

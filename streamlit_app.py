@@ -398,7 +398,7 @@ def reclamation_ui(data: loading.AppData, lang: str) -> None:
         st.subheader(t("burnup"))
         cols = st.columns(2)
         for i, (name, png) in enumerate(sorted(images.items())):
-            cols[i % 2].image(png, caption=name)
+            cols[i % 2].image(png, caption=tables.burnup_caption(name, data, lang))
     if "reclamation_progress" in outputs:
         st.subheader(t("progress"))
         st.dataframe(tables.display_table(outputs["reclamation_progress"], lang, data=data),

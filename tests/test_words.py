@@ -177,3 +177,13 @@ def test_the_selection_xlsx_has_labelled_values_and_an_export_sheet(demo_data, t
     assert props["status"] in {"in_use", "idle", "under_construction"}
     assert props["status_name"] == words.value("status", props["status"])
     assert gj["export"]["数据年份"] == str(demo_data.year)
+
+
+def test_burnup_captions_name_the_scope_and_the_metric(demo_data):
+    keys = sorted(demo_data.results["reclamation"].burnups)
+    assert keys
+    captions = [tables.burnup_caption(k, demo_data, "zh") for k in keys]
+    assert all(":" not in c for c in captions)
+    district = next(c for k, c in zip(keys, captions, strict=True) if k.startswith("district:"))
+    assert district.split()[0].endswith("区")
+    assert tables.burnup_caption("odd-key", demo_data) == "odd-key"

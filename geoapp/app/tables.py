@@ -167,3 +167,23 @@ def scorecard_view(scorecard: pd.DataFrame | None, lang: str = "zh") -> pd.DataF
             _cell(words.translate_values(str(c), pd.Series([v]), lang).iloc[0], str(c))
             for c, v in column.items()],
     })
+
+
+_SCOPE_IDS = {"park": "park_id", "town": "town_code", "district": "district_code"}
+
+
+def burnup_caption(key: str, data: AppData | None, lang: str = "zh") -> str:
+    """Caption of a burn-up chart keyed ``scope_type:scope_id:metric:year``.
+
+    ``"district:310113:reclaimed_mu:2023"`` → ``"宝山区 2023 已盘活面积"``; keys of another
+    shape are returned as they are.
+    """
+    parts = key.split(":")
+    if len(parts) != 4 or parts[0] not in _SCOPE_IDS:
+        return key
+    scope_type, scope_id, metric, year = parts
+    named = with_names(pd.DataFrame({_SCOPE_IDS[scope_type]: [scope_id], "x": [0]}), data)
+    name_col = NAME_OF[_SCOPE_IDS[scope_type]][2]
+    name = named[name_col].iloc[0] if name_col in named else None
+    name = name if isinstance(name, str) and name else scope_id
+    return f"{name} {year} {words.value('target_metric', metric, lang)}"

@@ -98,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--public", action="store_true")
     p.add_argument("--where",
                    help="pandas query, e.g. \"tax_per_mu < 5 and town_code == '310113101'\"")
+    p.add_argument("--codes-only", action="store_true",
+                   help="XLSX/GeoJSON: write coded values (status, stage …) without their names")
     p.add_argument("--year", type=int)
 
     p = sub.add_parser("ledger", help="record reclamation events")
@@ -239,7 +241,8 @@ def _run(args) -> int:
         frame = pipeline.output(args.workspace, args.layer, year=args.year)
         paths = export_layer(frame, args.out, fmt=args.format, coords=args.coords,
                              public=args.public, crs_out=args.crs_out, encoding=args.encoding,
-                             layer_name=args.layer, where=args.where)
+                             layer_name=args.layer, where=args.where,
+                             names=not args.codes_only)
         for p in paths:
             print(f"wrote {p}")
         return EXIT_OK

@@ -475,7 +475,8 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
                  coords: str = "wgs84", public: bool = False, crs_out: str = "EPSG:4326",
                  encoding: str = "UTF-8", layer_name: str | None = None,
                  where: str | None = None,
-                 about: Sequence[tuple[str, str]] | None = None) -> list[Path]:
+                 about: Sequence[tuple[str, str]] | None = None,
+                 names: bool = False) -> list[Path]:
     """Export one layer or analysis table for planners.
 
     Parameters
@@ -503,6 +504,9 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
         A pandas query (:meth:`pandas.DataFrame.query`), e.g. ``"tax_per_mu < 5"``, applied
         before writing (after the public-mode rule); ``__`` and ``@`` are refused so the
         expression can only compare columns with values.
+    names
+        XLSX and GeoJSON: put the name of each coded value beside its code (``status_name``
+        在用 after ``status`` in_use, :func:`geoapp.words.with_value_names`).
     about
         ``(item, content)`` rows saying how the export was made (year, filters, settings,
         date): an XLSX gets them on a sheet of their own (导出信息), GeoJSON as the
@@ -530,6 +534,8 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
     if public:
         gdf, disclosure = public_table(gdf)
     frame = _query(gdf, where)
+    if names and fmt in ("xlsx", "geojson"):
+        frame = words.with_value_names(frame)
     path.parent.mkdir(parents=True, exist_ok=True)
     return _WRITERS[fmt](frame, path, coords=coords, crs_out=crs_out, encoding=encoding,
                          disclosure=disclosure, layer=_layer_of(layer_name, path),

@@ -433,7 +433,7 @@ def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> Non
     if report.empty:
         st.success(t("no_problems"))
     else:
-        st.dataframe(report, hide_index=True, key="quality")
+        st.dataframe(tables.display_table(report, lang), hide_index=True, key="quality")
 
 
 def main() -> None:

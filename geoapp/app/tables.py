@@ -24,7 +24,7 @@ NAME_OF: dict[str, tuple[str, str, str]] = {
 }
 """Id column → (layer, its key, the name column put beside the id)."""
 
-WHOLE_COLUMNS = frozenset({"rank", "year", "since_year"})
+WHOLE_COLUMNS = frozenset({"rank", "year", "since_year", "row"})
 """Columns shown without decimals."""
 
 

@@ -296,7 +296,12 @@ COLUMN_LABELS: dict[str, Label] = {
     "lisa_class": Label("LISA聚类", "", "HH, LL, HL, LH or ns at 5 % (tax per mu)"),
     "n_neighbours": Label("邻居数", "个", "neighbours in the spatial weights"),
     "cell_id": Label("格网编号", "", "grid cell id"),
-    # the app's own tables
+    # the app's own tables (the data-quality report: one row per problem)
+    "layer": Label("图层", "", "layer the problem is in", name_en="Layer"),
+    "row": Label("行号", "", "row of the problem (0 = first)", name_en="Row"),
+    "id": Label("编号", "", "key of the row", name_en="Id"),
+    "column": Label("字段", "", "column of the problem", name_en="Column"),
+    "problem": Label("问题", "", "what is wrong", name_en="Problem"),
     "item": Label("评价指标", "", "evaluation item", name_en="Item"),
     "points": Label("得分", "分", "points the item adds to the score", name_en="Points"),
 }

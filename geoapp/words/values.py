@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from analysis.grading import UNRATED_REASONS_ZH
 from analysis.low_efficiency import REASON_LABELS_ZH
-from layers.schema import INDUSTRIES, RECLAMATION_MODES
+from layers.schema import INDUSTRIES, RECLAMATION_MODES, SCHEMAS
 
 _INDUSTRIES_EN = {
     "biomed": "Biomedicine", "new_materials": "New materials",
@@ -70,6 +70,8 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "grade": {"A": ("A类", "A"), "B": ("B类", "B"), "C": ("C类", "C"), "D": ("D类", "D"),
               "T": ("未参评", "Unrated")},
     "bool": {"True": ("是", "Yes"), "False": ("否", "No")},
+    "layer": {name: (schema.label_zh or name, name.replace("_", " ").capitalize())
+              for name, schema in SCHEMAS.items()},
     "hotspot": {"hot": ("热点", "hot spot"), "cold": ("冷点", "cold spot")},
     "scheme": {"quantiles": ("分位数", "Quantiles"),
                "natural_breaks": ("自然断点", "Natural breaks"),
@@ -85,7 +87,7 @@ COLUMN_KINDS: dict[str, str] = {
     "industry": "industry", "main_industry": "industry", "mode": "mode", "ledger_mode": "mode",
     "stage": "stage", "ledger_stage": "ledger_stage", "status": "status", "level": "level",
     "scale": "scale", "scope_type": "scope_type", "unrated_reason": "unrated_reason",
-    "zone_type": "zone_type", "metric": "target_metric", "reasons": "reason",
+    "zone_type": "zone_type", "metric": "target_metric", "reasons": "reason", "layer": "layer",
 }
 """Which kind of value a column holds, for :func:`geoapp.words.translate_values`."""
 

@@ -187,3 +187,16 @@ def test_burnup_captions_name_the_scope_and_the_metric(demo_data):
     district = next(c for k, c in zip(keys, captions, strict=True) if k.startswith("district:"))
     assert district.split()[0].endswith("区")
     assert tables.burnup_caption("odd-key", demo_data) == "odd-key"
+
+
+def test_the_report_says_year_filters_settings_and_date(tmp_path):
+    from datetime import date
+
+    from geoapp.export import about_rows
+
+    rows = about_rows(year=2023, settings={"evaluation": {"preset": "huaian"}},
+                      today=date(2024, 3, 1))
+    path = xlsx_report({}, tmp_path / "report.xlsx", about=rows)
+    info = {r[0]: r[1] for r in load_workbook(path)["说明"].iter_rows(values_only=True)}
+    assert info["数据年份"] == "2023" and info["筛选"] == "全部"
+    assert info["设置"] == "evaluation.preset = huaian" and info["导出日期"] == "2024-03-01"

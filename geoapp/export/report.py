@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyogrio
@@ -51,8 +52,36 @@ def report_table(tables: Mapping[str, pd.DataFrame], sheet: str) -> pd.DataFrame
     return None
 
 
+def about_rows(*, year: int | None = None, settings: Mapping[str, Any] | None = None,
+               filters: str | None = None, today: date | None = None) -> list[tuple[str, str]]:
+    """Rows saying how an export was made, for :func:`xlsx_report`'s ``about``.
+
+    Parameters
+    ----------
+    year
+        Year of the figures.
+    settings
+        Settings that differ from the defaults, ``{section: {key: value}}`` or flat.
+    filters
+        The selection, in words (default: all).
+    today
+        Date of the export (default: today).
+    """
+    rows = [(words.text("sheet.year"), "—" if year is None else str(year)),
+            (words.text("filters"), filters or words.text("all"))]
+    flat = []
+    for key, value in (settings or {}).items():
+        if isinstance(value, Mapping):
+            flat += [f"{key}.{k} = {v}" for k, v in value.items()]
+        else:
+            flat.append(f"{key} = {value}")
+    rows.append((words.text("export.settings"), "; ".join(flat) or words.text("none")))
+    rows.append((words.text("export.date"), (today or date.today()).isoformat()))
+    return rows
+
+
 def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
-                public: bool = False) -> Path:
+                public: bool = False, about: Sequence[tuple[str, str]] | None = None) -> Path:
     """Write the XLSX report: Chinese headers with units, one sheet per table.
 
     Parameters
@@ -61,12 +90,15 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
         Tables by name; the report takes 园区排名 from ``park_ranking``, 低效用地清单 from
         ``low_efficiency``, 盘活进度 from ``reclamation``, 综合评价 from ``evaluation`` (see
         :data:`REPORT_SHEETS` for the other names accepted). Other tables are ignored.
-        Geometry becomes 经度/纬度 of a representative point; codes (industry, mode, stage,
-        status) are shown in Chinese.
+        Geometry becomes 经度/纬度 of a representative point; coded values (industry, mode,
+        stage, status …) keep their codes with their Chinese names beside them.
     path
         Output ``.xlsx``.
     public
         Apply the public-mode rule to every table.
+    about
+        ``(item, content)`` rows saying how the report was made (:func:`about_rows`: year,
+        filters, settings, date), listed first on the 说明 sheet.
 
     Returns
     -------
@@ -81,6 +113,7 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
 
     rows = [(words.text("export.report"), words.text("export.report_title"),
              date.today().isoformat()),
+            *((str(item), str(content), "") for item, content in (about or ())),
             (words.text("export.units"), *both("export.units_report")),
             (words.text("export.coordinates"), *both("export.coordinates_note"))]
     sheets: list[tuple[str, pd.DataFrame | None]] = []

@@ -50,6 +50,7 @@ __all__ = [
     "COLUMN_LABELS",
     "COUNT_UNITS",
     "FILE_DESCRIPTIONS",
+    "LANGS",
     "LAYER_TEXT",
     "MODE_WORDS",
     "NOTE_HEADERS",
@@ -147,8 +148,7 @@ def translate_values(column: str, values: pd.Series, lang: str = "zh") -> pd.Ser
         return values
     codes = VALUES[kind]
     if column in LIST_COLUMNS:
-        sep = (text("list_sep", lang) if column == "lead_industries"
-               else "；" if lang == "zh" else "; ")
+        sep = text("list_sep" if column == "lead_industries" else "list_sep_values", lang)
 
         def many(v):
             if not isinstance(v, str):

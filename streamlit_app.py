@@ -381,10 +381,17 @@ def rankings_ui(data: loading.AppData, lang: str) -> None:
             st.dataframe(table, hide_index=True)
 
 
+def _stage_names(stages, lang: str) -> str:
+    return words.text("list_sep", lang).join(words.value("analysis_stage", s, lang)
+                                             for s in stages)
+
+
 def _errors_text(data: loading.AppData) -> str:
     if not data.errors:
         return ""
-    return " (" + "; ".join(f"{k}: {v}" for k, v in data.errors.items()) + ")"
+    lang = st.session_state.get("lang", "zh")
+    return " (" + "; ".join(f"{_stage_names([k], lang)}: {v}"
+                            for k, v in data.errors.items()) + ")"
 
 
 def reclamation_ui(data: loading.AppData, lang: str) -> None:
@@ -454,7 +461,7 @@ def main() -> None:
         year = st.sidebar.selectbox(t("year"), years, index=years.index(year), key="year_choice")
     stale = pipeline.stale_stages(path, year=year)
     if stale:  # computed and stored first, so the cached load below reads fresh results
-        with st.spinner(f"{t('reanalysing')}: {', '.join(stale)} …"):
+        with st.spinner(f"{t('reanalysing')}{t('colon')}{_stage_names(stale, lang)} …"):
             pipeline.analyse_workspace(path, year=year, stages=tuple(stale), load=False,
                                        collect_errors=True)
         mtime = loading.workspace_mtime(path)

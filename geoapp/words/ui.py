@@ -32,7 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_match": ("未找到", "No match"),
     "tab_map": ("地图", "Map"),
     "tab_rankings": ("排名", "Rankings"),
-    "tab_reclamation": ("盘活进度", "Reclamation"),
+    "tab_reclamation": VALUES["analysis_stage"]["reclamation"],
     "tab_projects": ("重点项目", "Projects"),
     "tab_quality": ("数据质量", "Data quality"),
     "legend": ("图例", "Legend"),
@@ -150,7 +150,7 @@ REPORT_SHEETS: dict[str, tuple[str, str]] = {
     "park_ranking": TEXT["park_ranking"],
     "low_efficiency": ("低效用地清单", "Low-efficiency plots"),
     "reclamation_progress": TEXT["tab_reclamation"],
-    "evaluation": ("综合评价", "Evaluation"),
+    "evaluation": VALUES["analysis_stage"]["evaluation"],
 }
 """Sheets of the XLSX report by table name."""
 

@@ -72,6 +72,9 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "bool": {"True": ("是", "Yes"), "False": ("否", "No")},
     "layer": {name: (schema.label_zh or name, name.replace("_", " ").capitalize())
               for name, schema in SCHEMAS.items()},
+    "analysis_stage": {"evaluation": ("综合评价", "Evaluation"),
+                       "reclamation": ("盘活进度", "Reclamation"),
+                       "clusters": ("产业集聚", "Clusters")},
     "hotspot": {"hot": ("热点", "hot spot"), "cold": ("冷点", "cold spot")},
     "scheme": {"quantiles": ("分位数", "Quantiles"),
                "natural_breaks": ("自然断点", "Natural breaks"),

@@ -18,8 +18,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geoapp import maps, pipeline
-from geoapp.app import cards, downloads, filtering, i18n, loading, stage_results, symbology, viewing
+from geoapp import maps, pipeline, words
+from geoapp.app import (
+    cards,
+    downloads,
+    filtering,
+    loading,
+    stage_results,
+    symbology,
+    tables,
+    viewing,
+)
 from geoapp.offline import missing_assets
 
 MAP_HEIGHT = 620
@@ -84,7 +93,7 @@ def get_density(path: str, mtime: float, year: int, industry: str | None,
 
 def t(key: str) -> str:
     """Translate a UI word to the chosen language."""
-    return i18n.tr(key, st.session_state.get("lang", "zh"))
+    return words.text(key, st.session_state.get("lang", "zh"))
 
 
 # -- sidebar -------------------------------------------------------------------------------
@@ -92,9 +101,10 @@ def t(key: str) -> str:
 
 def language_ui() -> str:
     """Language switch; returns ``"zh"`` or ``"en"``."""
-    choice = st.sidebar.radio("语言 / Language", ["中文", "English"], horizontal=True,
-                              key="lang_choice")
-    lang = "zh" if choice == "中文" else "en"
+    names = {lang: words.text("language_choice", lang) for lang in words.LANGS}
+    choice = st.sidebar.radio(" / ".join(words.text("language", lang) for lang in words.LANGS),
+                              list(names.values()), horizontal=True, key="lang_choice")
+    lang = "zh" if choice == names["zh"] else "en"
     st.session_state["lang"] = lang
     return lang
 
@@ -109,9 +119,9 @@ def layers_ui(data: loading.AppData, lang: str) -> tuple[str, ...]:
     """One checkbox per layer; returns the layers switched on."""
     st.sidebar.subheader(t("layers"))
     on = []
-    for key in i18n.LAYER_KEYS:
-        label = i18n.tr(key, lang)
-        if st.sidebar.checkbox(label, value=key in i18n.DEFAULT_LAYERS, key=f"layer_{key}"):
+    for key in maps.LAYER_KEYS:
+        label = words.layer_name(key, lang)
+        if st.sidebar.checkbox(label, value=key in maps.DEFAULT_LAYERS, key=f"layer_{key}"):
             on.append(key)
     return tuple(on)
 
@@ -157,8 +167,9 @@ def filters_ui(data: loading.AppData, lang: str) -> filtering.Filters:
         for attr, word in (("districts", "district"), ("towns", "town"), ("parks", "park"),
                            ("industries", "industry"), ("grades", "grade"),
                            ("ledger_stages", "ledger_stage")):
+            label = t(word) if attr in ("districts", "towns", "parks") else words.name(word, lang)
             chosen[attr] = tuple(st.multiselect(
-                t(word), options[attr], key=f"filter_{attr}",
+                label, options[attr], key=f"filter_{attr}",
                 format_func=lambda v, a=attr: filtering.option_label(a, v, data, lang)))
     return filtering.Filters(**chosen)
 
@@ -195,7 +206,7 @@ def _handle_click(value: dict | None, data: loading.AppData, mask: np.ndarray) -
 
 def search_ui(data: loading.AppData, lang: str) -> None:
     """Search box: a hit selects the plot and flies the map to it."""
-    query = st.text_input(t("search"), key="search", placeholder="P000123 / 企业名称 / 9131...")
+    query = st.text_input(t("search"), key="search", placeholder=t("search_hint"))
     if not query:
         return
     if st.session_state.get("searched") == query:
@@ -225,25 +236,25 @@ def legend_ui(legend: symbology.Legend, metric: str, lang: str, view: maps.MapVi
     name = symbology.METRICS["grade" if legend.metric == "grade" else metric].label(lang)
     rows = [f"<div style='font-weight:600;margin-bottom:4px'>{t('legend')}: {name}</div>"]
     rows += [_swatch(c, label) for label, c in zip(legend.labels, legend.colors, strict=True)]
-    rows.append(_swatch(symbology.NO_DATA_COLOR, "无数据" if lang == "zh" else "no data"))
+    rows.append(_swatch(symbology.NO_DATA_COLOR, t("no_data")))
     extra = []
     if "low_efficiency" in layers:
-        extra.append(_swatch("#d50000", i18n.tr("low_efficiency", lang), outline=True))
+        extra.append(_swatch("#d50000", words.layer_name("low_efficiency", lang), outline=True))
     if "parks" in layers:
-        extra.append(_swatch("#3949ab", i18n.tr("parks", lang), outline=True))
+        extra.append(_swatch("#3949ab", words.layer_name("parks", lang), outline=True))
     if "zones" in layers:
-        extra += [_swatch(c, z) for z, c in zip(("104", "195", "198"),
+        extra += [_swatch(c, words.value("zone_type", z, lang))
+                  for z, c in zip(("104", "195", "198"),
                                                  ("#4daf4a", "#ff7f00", "#984ea3"), strict=True)]
     if "ledger" in layers:
-        extra += [_swatch(c, i18n.tr(s, lang), outline=True)
+        extra += [_swatch(c, words.value("ledger_stage", s, lang), outline=True)
                   for s, c in symbology.LEDGER_COLORS.items()]
     if "projects" in layers:
-        extra += [_swatch(c, i18n.tr(s, lang), dot=True)
+        extra += [_swatch(c, words.value("project_stage", s, lang), dot=True)
                   for s, c in symbology.PROJECT_COLORS.items()]
     if "hotspots" in layers:
-        words = ({"hot": "热点", "cold": "冷点"} if lang == "zh"
-                 else {"hot": "hot", "cold": "cold"})
-        extra += [_swatch(c, f"{words[k.split('_')[0]]} {k.split('_')[1]}%", dot=True)
+        extra += [_swatch(c, f"{words.value('hotspot', k.split('_')[0], lang)} "
+                             f"{k.split('_')[1]}%", dot=True)
                   for k, c in zip(maps.HOTSPOT_CLASSES, maps.HOTSPOT_COLORS, strict=True)]
     if extra:
         rows.append("<div style='margin-top:6px'></div>")
@@ -270,28 +281,32 @@ def card_ui(data: loading.AppData, lang: str) -> None:
                               + [f"| {label} | {value} |" for label, value in card["facts"]]))
         if kind == "plot":
             if card["low_efficiency"]:
-                st.error(("低效原因: " if lang == "zh" else "Low efficiency: ")
-                         + ";".join(card["reasons"]))
+                st.error(words.name("reasons", lang) + t("colon")
+                         + t("list_sep_values").join(card["reasons"]))
             if len(card["contributions"]):
-                st.caption("得分构成" if lang == "zh" else "Score contributions")
-                st.dataframe(card["contributions"], hide_index=True)
-            for key, zh, en in (("enterprises", "企业", "Enterprises"),
-                                ("ledger", "盘活台账", "Ledger history"),
-                                ("projects", "项目", "Projects")):
+                st.caption(t("card.contributions"))
+                st.dataframe(tables.display_table(card["contributions"], lang), hide_index=True)
+            for key in ("enterprises", "ledger", "projects"):
                 if len(card[key]):
-                    st.caption(zh if lang == "zh" else en)
-                    st.dataframe(card[key], hide_index=True)
+                    st.caption(t(f"card.{key}"))
+                    st.dataframe(tables.display_table(card[key], lang, data=data),
+                                 hide_index=True)
         elif card.get("scorecard") is not None:
-            st.dataframe(card["scorecard"])
+            st.dataframe(tables.scorecard_view(card["scorecard"], lang), hide_index=True)
 
 
-def export_ui(data: loading.AppData, mask: np.ndarray, lang: str) -> None:
+def export_ui(data: loading.AppData, mask: np.ndarray, lang: str, filters: filtering.Filters,
+              metric: str, scheme: str) -> None:
     """Download the selection as GeoJSON (RFC 7946) and XLSX, written by geoapp.export."""
+    chosen = {t("metric"): symbology.METRICS[metric].label(lang),
+              t("scheme"): words.value("scheme", scheme, lang)}
+
     def geojson() -> bytes:
-        return downloads.selection_geojson(data, mask)
+        return downloads.selection_geojson(data, mask, filters=filters, settings=chosen,
+                                           lang=lang)
 
     def xlsx() -> bytes:
-        return downloads.selection_xlsx(data, mask)
+        return downloads.selection_xlsx(data, mask, filters=filters, settings=chosen, lang=lang)
 
     c1, c2 = st.columns(2)
     c1.download_button(t("export_geojson"), data=geojson, file_name="selection.geojson",
@@ -341,7 +356,7 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
                   returned_objects=["last_object_clicked", "last_active_drawing", "bounds",
                                     "zoom"],
                   center=center, zoom=fly[1] if fly else None)
-        export_ui(data, mask, lang)
+        export_ui(data, mask, lang, filters, metric, scheme)
     with right:
         legend_ui(legend, metric, lang, view, layers)
         card_ui(data, lang)
@@ -352,48 +367,56 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
 
 def rankings_ui(data: loading.AppData, lang: str) -> None:
     """Park and town league tables, best first; click a column header to sort."""
-    for scope, zh, en in (("park", "园区排名", "Park ranking"),
-                          ("town", "街镇排名", "Town ranking")):
-        table = stage_results.ranking_table(data, scope)
-        st.subheader(zh if lang == "zh" else en)
+    for scope in ("park", "town"):
+        raw = stage_results.ranking_table(data, scope)
+        table = tables.ranking_view(data, scope, lang)
+        st.subheader(t(f"{scope}_ranking"))
         if table is None:
             st.info(t("no_results") + _errors_text(data))
             continue
-        if "target_met" in table:
-            met = int(table["target_met"].fillna(False).astype(bool).sum())
-            st.caption(f"达到增长目标: {met}/{len(table)}" if lang == "zh"
-                        else f"Growth targets met: {met}/{len(table)}")
+        met, with_target = tables.targets_met(raw)
+        if with_target:
+            st.caption(f"{t('targets_met')}{t('colon')}{met}/{with_target}")
         with st.container(key=f"ranking_{scope}"):
-            st.dataframe(table)
+            st.dataframe(table, hide_index=True)
+
+
+def _stage_names(stages, lang: str) -> str:
+    return words.text("list_sep", lang).join(words.value("analysis_stage", s, lang)
+                                             for s in stages)
 
 
 def _errors_text(data: loading.AppData) -> str:
     if not data.errors:
         return ""
-    return " (" + "; ".join(f"{k}: {v}" for k, v in data.errors.items()) + ")"
+    lang = st.session_state.get("lang", "zh")
+    return " (" + "; ".join(f"{_stage_names([k], lang)}: {v}"
+                            for k, v in data.errors.items()) + ")"
 
 
 def reclamation_ui(data: loading.AppData, lang: str) -> None:
     """Burn-up charts per target, progress against targets, and the stalled plots."""
     images = stage_results.burnup_charts(data)
-    tables = stage_results.reclamation_tables(data)
-    if not images and not tables:
+    outputs = stage_results.reclamation_tables(data)
+    if not images and not outputs:
         st.info(t("no_results") + _errors_text(data))
         return
     if images:
         st.subheader(t("burnup"))
         cols = st.columns(2)
         for i, (name, png) in enumerate(sorted(images.items())):
-            cols[i % 2].image(png, caption=name)
-    if "reclamation_progress" in tables:
-        st.subheader("目标完成情况" if lang == "zh" else "Progress against targets")
-        st.dataframe(tables["reclamation_progress"], hide_index=True, key="reclamation_progress")
+            cols[i % 2].image(png, caption=tables.burnup_caption(name, data, lang))
+    if "reclamation_progress" in outputs:
+        st.subheader(t("progress"))
+        st.dataframe(tables.display_table(outputs["reclamation_progress"], lang, data=data),
+                     hide_index=True, key="reclamation_progress")
     stalled = stage_results.stalled_plots(data)
     st.subheader(t("stalled"))
     if stalled is None or stalled.empty:
-        st.caption("无" if lang == "zh" else "none")
+        st.caption(t("none"))
     else:
-        st.dataframe(stalled, hide_index=True, key="stalled")
+        st.dataframe(tables.display_table(stalled, lang, data=data), hide_index=True,
+                     key="stalled")
 
 
 def projects_ui(data: loading.AppData, lang: str) -> None:
@@ -403,8 +426,10 @@ def projects_ui(data: loading.AppData, lang: str) -> None:
         st.info(t("no_results"))
         return
     frame = pd.DataFrame(proj.drop(columns="geometry", errors="ignore"))
-    st.dataframe(stage_results.projects_by_stage(frame), key="projects_by_stage")
-    st.dataframe(frame, hide_index=True, key="projects_table")
+    st.dataframe(tables.display_table(stage_results.projects_by_stage(frame), lang, data=data),
+                 hide_index=True, key="projects_by_stage")
+    st.dataframe(tables.display_table(frame, lang, data=data), hide_index=True,
+                 key="projects_table")
 
 
 def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> None:
@@ -413,9 +438,9 @@ def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> Non
         st.warning(t("stage_failed") + _errors_text(data))
     report = get_quality(path, mtime)
     if report.empty:
-        st.success("无数据问题" if lang == "zh" else "No problems found")
+        st.success(t("no_problems"))
     else:
-        st.dataframe(report, hide_index=True, key="quality")
+        st.dataframe(tables.display_table(report, lang), hide_index=True, key="quality")
 
 
 def main() -> None:
@@ -436,7 +461,7 @@ def main() -> None:
         year = st.sidebar.selectbox(t("year"), years, index=years.index(year), key="year_choice")
     stale = pipeline.stale_stages(path, year=year)
     if stale:  # computed and stored first, so the cached load below reads fresh results
-        with st.spinner(f"{t('reanalysing')}: {', '.join(stale)} …"):
+        with st.spinner(f"{t('reanalysing')}{t('colon')}{_stage_names(stale, lang)} …"):
             pipeline.analyse_workspace(path, year=year, stages=tuple(stale), load=False,
                                        collect_errors=True)
         mtime = loading.workspace_mtime(path)

@@ -35,7 +35,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp import maps
-from geoapp.app import filtering, i18n, loading, symbology, viewing
+from geoapp.app import filtering, loading, symbology, viewing
 from geoapp.pipeline import analyse_workspace, build_demo_workspace
 
 MB = 1024 * 1024
@@ -45,7 +45,7 @@ def rerun(data: loading.AppData, legend: symbology.Legend, home: viewing.Viewpor
           vp: viewing.Viewport) -> int:
     """One rerun of the map tab for a view; returns the bytes of the map's scripts."""
     mask = filtering.filter_mask(data.plots, filtering.Filters())
-    view = maps.overlays(data, mask, vp, layers=i18n.DEFAULT_LAYERS, legend=legend,
+    view = maps.overlays(data, mask, vp, layers=maps.DEFAULT_LAYERS, legend=legend,
                          metric="tax_per_mu")
     m = maps.base_map(home)
     for g in view.groups:

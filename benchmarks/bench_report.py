@@ -30,7 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geoapp import export, labels, pipeline
+from geoapp import export, pipeline, words
 from geoapp.demo import build_demo
 from geoapp.export import formats, report, sheets
 from geoapp.outputs import output_tables
@@ -58,9 +58,10 @@ def naive_report(tables: dict[str, pd.DataFrame], path: Path) -> None:
                 continue
             table = formats.flat_table(table, wkt=False)
             for col in table.columns:
-                table[col] = labels.translate_values(str(col), table[col])
-            heads = labels.headers([str(c) for c in table.columns])
-            fractions = [i for i, c in enumerate(table.columns) if labels.label(str(c)).fraction]
+                table[col] = words.translate_values(str(col), table[col])
+            heads = words.headers([str(c) for c in table.columns])
+            fractions = [i for i, c in enumerate(table.columns)
+                         if words.column_label(str(c)).fraction]
             table.columns = [heads[str(c)] for c in table.columns]
             table.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]

@@ -15,6 +15,8 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from geoapp.words import text
+
 CJK_FAMILIES: tuple[str, ...] = (
     "Noto Sans CJK SC",
     "Noto Sans SC",
@@ -32,11 +34,6 @@ CJK_FAMILIES: tuple[str, ...] = (
 )
 """Font families with simplified Chinese glyphs, in order of preference."""
 
-_LABELS = {
-    "zh": {"achieved": "已完成", "schedule": "计划进度(线性)", "target": "目标", "as_of": "截至"},
-    "en": {"achieved": "achieved", "schedule": "straight-line schedule", "target": "target",
-           "as_of": "as of"},
-}
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +69,7 @@ def burnup_png(
     title_zh, title_en
         Chart title; the Chinese one is used only when a CJK font is installed.
     unit_zh, unit_en
-        Unit of the y axis (``亩``/``mu``, ``宗``/``plots``).
+        Unit of the y axis (``亩``/``mu``, ``块``/``plots``).
     as_of
         The day progress was measured (a vertical line).
     lang
@@ -87,7 +84,7 @@ def burnup_png(
     family = cjk_font()
     if lang is None or family is None:
         lang = "zh" if family else "en"
-    words = _LABELS[lang]
+    words = {k: text(f"chart.{k}", lang) for k in ("achieved", "schedule", "target", "as_of")}
     rc = {"font.family": [family, "DejaVu Sans"]} if lang == "zh" else {}
     fig = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(fig)

@@ -31,14 +31,15 @@ def _input_options(p: argparse.ArgumentParser) -> None:
                    help="Shapefile attribute encoding (UTF-8, GBK); sniffed if omitted")
     p.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     p.add_argument("--money-unit", choices=("wan", "yuan", "yi"),
-                   help="unit of money columns whose header names none (default 万元)")
+                   help="unit of money columns whose header names none (default wan, 10,000 CNY)")
     p.add_argument("--repair", action="store_true",
                    help="repair invalid polygons with make_valid and report what changed")
 
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="geoapp", description=(
-        "Industrial land and park analyzer for Shanghai planners (亩均效益, 盘活, 产业集聚)."))
+        "Industrial land and park analyzer for Shanghai planners (per-mu efficiency, "
+        "reclamation, industrial clusters)."))
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="build the SYNTHETIC demo workspace inside real boundaries")
@@ -97,9 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--public", action="store_true")
     p.add_argument("--where",
                    help="pandas query, e.g. \"tax_per_mu < 5 and town_code == '310113101'\"")
+    p.add_argument("--codes-only", action="store_true",
+                   help="XLSX/GeoJSON: write coded values (status, stage …) without their names")
     p.add_argument("--year", type=int)
 
-    p = sub.add_parser("ledger", help="record reclamation (盘活) events")
+    p = sub.add_parser("ledger", help="record reclamation events")
     p.add_argument("workspace", type=Path)
     lsub = p.add_subparsers(dest="action", required=True)
     r = lsub.add_parser("record", help="record one event (one transaction)")
@@ -238,7 +241,8 @@ def _run(args) -> int:
         frame = pipeline.output(args.workspace, args.layer, year=args.year)
         paths = export_layer(frame, args.out, fmt=args.format, coords=args.coords,
                              public=args.public, crs_out=args.crs_out, encoding=args.encoding,
-                             layer_name=args.layer, where=args.where)
+                             layer_name=args.layer, where=args.where,
+                             names=not args.codes_only)
         for p in paths:
             print(f"wrote {p}")
         return EXIT_OK

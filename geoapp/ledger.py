@@ -8,8 +8,8 @@ with ``更正:`` (see :mod:`analysis.reclamation`).
 
 Spreadsheets are read through :func:`layers.io.read_layer` (CSV in UTF-8 or GBK, XLSX), so the
 planners' headers work: 地块编号, 日期, 当前状态, 处置方式, 处置面积(亩), 备注, 详细进展. Chinese
-stage and mode words are mapped with :data:`STAGE_WORDS` and :data:`MODE_WORDS`; other columns
-(企业名称, 剩余面积, 困难原因 …) are not stored.
+stage and mode words are mapped with :data:`geoapp.words.STAGE_WORDS` and
+:data:`~geoapp.words.MODE_WORDS`; other columns (企业名称, 剩余面积, 困难原因 …) are not stored.
 
 ``reclaimed_mu`` is stored as given; left empty it means the whole plot (its area in mu,
 measured in :data:`layers.crs.WORK_CRS`), which the analysis fills in.
@@ -26,39 +26,14 @@ import pandas as pd
 
 from analysis.overlay import land_area_mu, register_mu
 from analysis.reclamation import LAYER, check_events, is_correction, parse_date, unique_problems
+from geoapp.words import MODE_WORDS, NOTE_HEADERS, STAGE_WORDS
 from geoapp.workspace import Workspace
 from layers.errors import LayerError, Problem
 from layers.io import read_layer
 from layers.schema import LEDGER, LEDGER_STAGES, RECLAMATION_MODES
 
-STAGE_LABELS_ZH: dict[str, str] = {
-    "identified": "已认定",
-    "in_progress": "推进中",
-    "reclaimed": "已盘活",
-    "reused": "已再利用",
-}
-"""Chinese label of each ledger stage (UI and exports)."""
-
-STAGE_WORDS: dict[str, tuple[str, ...]] = {
-    "identified": ("已认定", "认定", "已识别", "识别", "已列入", "列入清单", "待盘活", "未启动"),
-    "in_progress": ("推进中", "在谈", "洽谈中", "谈判中", "实施中", "处置中", "进行中", "已启动"),
-    "reclaimed": ("已盘活", "盘活", "已腾退", "已收储", "已收购", "已处置", "已完成", "完成"),
-    "reused": ("已再利用", "再利用", "已导入项目", "已利用"),
-}
-"""Words planners write in 当前状态, by stage. English codes are accepted too."""
-
-MODE_WORDS: dict[str, tuple[str, ...]] = {
-    "vacate": ("低效腾退", "腾退"),
-    "acquire": ("收储收购", "收储", "收购"),
-    "lease": ("整体租赁", "租赁"),
-    "codevelop": ("合作开发", "合作"),
-    "upgrade": ("转型提升", "提升", "转型"),
-}
-"""Words planners write in 处置方式, by mode (the plan's five names first)."""
-
 _STAGE_LOOKUP = {w: s for s, words in STAGE_WORDS.items() for w in (s, *words)}
 _MODE_LOOKUP = {w: m for m, words in MODE_WORDS.items() for w in (m, *words)}
-_NOTE_HEADERS = ("备注", "详细进展", "进展情况", "note")
 _COLUMNS = LEDGER.columns
 
 
@@ -355,7 +330,7 @@ def read_events(
 
     # notes: 备注 and 详细进展 both go into note (a correction marker first)
     note_cols = [c for c in frame.columns
-                 if c == "note" or str(c).strip() in _NOTE_HEADERS]
+                 if c == "note" or str(c).strip() in NOTE_HEADERS]
     if note_cols:
         columns = [frame[c].astype("object").tolist() for c in note_cols]
         notes = []

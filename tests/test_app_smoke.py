@@ -36,6 +36,9 @@ def test_every_tab_renders_with_analysis_results(app):
     assert "园区排名" in subheaders and "街镇排名" in subheaders
     assert "目标完成曲线" in subheaders and "停滞地块" in subheaders
     assert any(m.value.startswith("达到增长目标") for m in app.caption)
+    frames = [d.value for d in app.dataframe]
+    ranking = next(f for f in frames if "园区名称" in f.columns)  # names beside the ids
+    assert list(ranking.columns[:3]) == ["园区编号", "园区名称", "排名"]
 
 
 def test_english_labels_and_filters(app):

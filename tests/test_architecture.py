@@ -5,6 +5,7 @@ catches a violation.
 """
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,3 +190,44 @@ def test_the_stage_rule_catches_a_violation(tmp_path):
     f.write_text("from geoapp.stages.evaluation import derive_plots\n"
                  "from geoapp.stages import layer\n")
     assert stage_imports(f) == ["geoapp.stages.evaluation"]
+
+
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+"""CJK characters, their punctuation (、，。：；) and full-width forms."""
+WORDS_HOMES = ("geoapp/words/", "geoapp/demo/")
+"""Where Chinese text may be typed in geoapp: the words and the synthetic demo data."""
+
+
+def cjk_literals(path):
+    """String literals with Chinese in ``path``, as ``"line: text"``; docstrings excluded.
+
+    A docstring is any string that stands alone as a statement (module, class, function and
+    attribute docstrings): it is never shown to a planner.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
+    return [f"{node.lineno}: {node.value[:40]}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docs and CJK.search(node.value)]
+
+
+def test_every_word_a_planner_reads_lives_in_geoapp_words():
+    files = [f for f in geoapp_files()
+             if not f.relative_to(ROOT).as_posix().startswith(WORDS_HOMES)]
+    bad = [f"{f.relative_to(ROOT)}:{hit}" for f in [*files, ROOT / "streamlit_app.py"]
+           for hit in cjk_literals(f)]
+    assert bad == []
+
+
+def test_the_words_rule_catches_a_chinese_literal(tmp_path):
+    f = tmp_path / "x.py"
+    f.write_text('"""模块说明 is a docstring."""\n'
+                 "X = 1\n"
+                 '"""属性说明: an attribute docstring."""\n'
+                 "def f(lang):\n"
+                 '    """函数说明."""\n'
+                 "    # 注释 is a comment\n"
+                 '    sep = "、"\n'
+                 '    return f"{lang}：" + "plain English"\n')
+    assert cjk_literals(f) == ["7: 、", "8: ："]

@@ -118,7 +118,7 @@ def test_ledger_record_is_forward_only(demo_workspace, tmp_path, capsys):
 
 
 def test_every_output_column_has_a_chinese_label(analysed):
-    from geoapp.labels import label
+    from geoapp.words import column_label as label
 
     columns = set()
     for f in analysed.glob("*.csv"):
@@ -154,3 +154,20 @@ def test_public_analyze_leaks_no_enterprise_figure(demo_workspace, tmp_path_fact
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["disclosure"].startswith("public")
     assert "tax_per_mu" not in summary["evaluation"]["districts"]["310113"]
+
+
+def test_export_puts_names_beside_codes_unless_asked_not_to(demo_workspace, tmp_path):
+    from openpyxl import load_workbook
+
+    book = tmp_path / "plots.xlsx"
+    assert main(["export", str(demo_workspace), "--layer", "plots", "--out", str(book)]) == 0
+    head = [c.value for c in load_workbook(book)["产业地块"][1]]
+    assert head.index("地块状态名称") == head.index("地块状态代码") + 1
+    out = tmp_path / "plots.geojson"
+    assert main(["export", str(demo_workspace), "--layer", "plots", "--out", str(out)]) == 0
+    props = json.loads(out.read_text(encoding="utf-8"))["features"][0]["properties"]
+    assert props["status_name"] in {"在用", "闲置", "在建"}
+    assert main(["export", str(demo_workspace), "--layer", "plots", "--out", str(out),
+                 "--codes-only"]) == 0
+    assert "status_name" not in json.loads(out.read_text(encoding="utf-8"))["features"][0][
+        "properties"]

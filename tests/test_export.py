@@ -243,10 +243,11 @@ def test_xlsx_report_sheets_headers_and_missing_table(tmp_path):
     sheet = wb["园区排名"]
     headers = [c.value for c in sheet[1]]
     assert headers == ["园区编号", "园区名称", "面积(亩)", "亩均税收(万元/亩)", "亩均税收增长率(%)",
-                       "主导产业", "企业数(家)", "排名"]
+                       "主导产业代码", "主导产业名称", "企业数(家)", "排名"]
     assert sheet["E2"].value == pytest.approx(0.12)
     assert sheet["E2"].number_format == "0.0%"
-    assert sheet["F2"].value == "生物医药；机器人与智能制造"
+    assert sheet["F2"].value == "biomed;robotics"  # the codes stay, their names beside them
+    assert sheet["G2"].value == "生物医药、机器人与智能制造"  # as on the park card
     low_headers = [c.value for c in wb["低效用地清单"][1]]
     assert low_headers == ["地块编号", "低效原因", "低效原因(中文)", "面积(亩)", "经度(°)",
                            "纬度(°)"]
@@ -272,17 +273,17 @@ def test_xlsx_report_cells_keep_their_types(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]  # no temp file left
     wb = load_workbook(path)
     ws = wb["综合评价"]
-    assert [c.value for c in ws[1]] == ["企业编号", "名称", "统一社会信用代码", "行业",
-                                        "用地面积(亩)", "亩均税收(万元/亩)", "综合得分(分)",
-                                        "评价等级"]
-    assert [c.value for c in ws[2]] == ["0012", "宝山测试企业(合成)", "=1+1", "生物医药", 15, 2.5,
-                                        80, "A"]
-    assert [c.data_type for c in ws[2]] == ["s", "s", "s", "s", "n", "n", "n", "s"]
+    assert [c.value for c in ws[1]] == ["企业编号", "名称", "统一社会信用代码", "行业代码",
+                                        "行业名称", "用地面积(亩)", "亩均税收(万元/亩)",
+                                        "综合得分(分)", "评价等级"]
+    assert [c.value for c in ws[2]] == ["0012", "宝山测试企业(合成)", "=1+1", "biomed", "生物医药",
+                                        15, 2.5, 80, "A"]
+    assert [c.data_type for c in ws[2]] == ["s", "s", "s", "s", "s", "n", "n", "n", "s"]
     assert ws["C3"].value == "http://x" and ws["C3"].hyperlink is None
-    assert isinstance(ws["F2"].value, float) and isinstance(ws["G2"].value, int)
+    assert isinstance(ws["G2"].value, float) and isinstance(ws["H2"].value, int)
     # NaN, pd.NA and None are empty cells; inf is the text pandas wrote for it
-    assert [c.value for c in ws[3]] == ["E2", "金山测试企业(合成)", "http://x", "集成电路", None,
-                                        "inf", None, None]
+    assert [c.value for c in ws[3]] == ["E2", "金山测试企业(合成)", "http://x", "ic", "集成电路",
+                                        None, "inf", None, None]
     assert ws.freeze_panes == "A2" and ws.max_row == 3
     parks = wb["园区排名"]
     assert [c.value for c in parks[1]] == ["园区编号", "亩均税收增长率(%)", "排名", "updated"]

@@ -1,7 +1,6 @@
 """What the map app shows, as pure functions the app (and its tests) call.
 
 - :mod:`~geoapp.app.loading`: :class:`AppData`, :func:`load_app_data`, the years, the plot table.
-- :mod:`~geoapp.app.i18n`: the app's words in Chinese and English.
 - :mod:`~geoapp.app.symbology`: metrics, colour schemes and legends.
 - :mod:`~geoapp.app.filtering`: which plots are selected.
 - :mod:`~geoapp.app.viewing`: viewport, zoom, level of detail, grid cells, what a click hits.

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.concentration import lead_industry_list
-from geoapp.app.i18n import tr
+from geoapp import words
 from geoapp.app.loading import AppData
 
 
@@ -36,38 +36,66 @@ def _text(value) -> str:
     return str(value)
 
 
-CARD_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    # column, zh, en, kind
-    ("area_mu", "面积(亩)", "Area (mu)", "num"),
-    ("land_use", "用地性质", "Land use", "text"),
-    ("status", "地块状态", "Status", "value"),
-    ("n_enterprises", "企业数", "Enterprises", "int"),
-    ("output_wan", "工业总产值(万元)", "Output (10k CNY)", "num"),
-    ("tax_wan", "税收(万元)", "Tax (10k CNY)", "num"),
-    ("tax_per_mu", "亩均税收(万元/亩)", "Tax per mu (10k CNY/mu)", "num"),
-    ("output_per_mu", "亩均产值(万元/亩)", "Output per mu (10k CNY/mu)", "num"),
-    ("value_added_per_mu", "亩均增加值(万元/亩)", "Value added per mu (10k CNY/mu)", "num"),
-    ("tax_per_mu_growth", "亩均税收增长率", "Tax per mu growth", "pct"),
-    ("output_per_mu_growth", "亩均产值增长率", "Output per mu growth", "pct"),
-    ("score", "综合得分", "Score", "num"),
-    ("grade", "评价等级", "Grade", "text"),
-    ("park_id", "园区", "Park", "text"),
-    ("town_code", "街镇", "Town", "text"),
-    ("zone_type", "区块类型", "Zone", "text"),
-    ("ledger_stage", "盘活状态", "Reclamation stage", "value"),
+CARD_FIELDS: tuple[tuple[str, str], ...] = (
+    # column, kind
+    ("area_mu", "num"),
+    ("land_use", "text"),
+    ("status", "status"),
+    ("n_enterprises", "int"),
+    ("output_wan", "num"),
+    ("tax_wan", "num"),
+    ("tax_per_mu", "num"),
+    ("output_per_mu", "num"),
+    ("value_added_per_mu", "num"),
+    ("tax_per_mu_growth", "pct"),
+    ("output_per_mu_growth", "pct"),
+    ("score", "score"),
+    ("grade", "text"),
+    ("park_id", "park"),
+    ("town_code", "town"),
+    ("zone_type", "zone_type"),
+    ("ledger_stage", "ledger_stage"),
 )
-"""Rows of a plot card: column, Chinese label, English label, how to format."""
+"""Rows of a plot card: column and how to format it (labels from :mod:`geoapp.words`)."""
+
+_NAMED = {"park": ("parks", "park_id"), "town": ("towns", "code"),
+          "district": ("districts", "code")}
 
 
-def _format(value, kind: str, lang: str) -> str:
+def scope_name(data: AppData, kind: str, code) -> str:
+    """Name of a park, town or district with its id: ``"宝山工业园区 (BS-P01)"``.
+
+    The id alone when the layer has no name for it, "—" when missing.
+    """
+    if _text(code) == "—":
+        return "—"
+    layer, key = _NAMED[kind]
+    frame = data.layer(layer)
+    if key in frame and "name" in frame:
+        hit = frame.loc[frame[key].astype(str) == str(code), "name"]
+        if len(hit) and _text(hit.iloc[0]) != "—":
+            return f"{hit.iloc[0]} ({code})"
+    return str(code)
+
+
+def _fact_label(column: str, kind: str, lang: str) -> str:
+    """Amounts carry their unit; counts, scores, growth and coded values need none."""
+    if kind in ("park", "town"):
+        return words.text(kind, lang)
+    return words.label(column, lang) if kind == "num" else words.name(column, lang)
+
+
+def _format(value, kind: str, lang: str, data: AppData | None = None) -> str:
     if kind == "num":
         return _num(value)
-    if kind == "int":
-        return _num(value, 0)
+    if kind in ("int", "score"):
+        return _num(value, 0 if kind == "int" else 1)
     if kind == "pct":
         return _pct(value)
-    if kind == "value":
-        return tr(_text(value), lang) if _text(value) != "—" else "—"
+    if kind in ("park", "town") and data is not None:
+        return scope_name(data, kind, value)
+    if kind in ("status", "ledger_stage", "zone_type", "level"):
+        return words.value(kind, value, lang)
     return _text(value)
 
 
@@ -96,23 +124,9 @@ def _contributions(plot_id: str, data: AppData, lang: str) -> pd.DataFrame:
         v = pd.to_numeric(mine.loc[ok, c], errors="coerce")
         if v.notna().any():
             item = c.removeprefix("contrib_")
-            label = METRIC_ITEM_LABELS.get(item, (item, item))[0 if lang == "zh" else 1]
-            rows.append({"item": label, "points": float((v.fillna(0) * weights).sum())})
+            points = float((v.fillna(0) * weights).sum())
+            rows.append({"item": words.name(item, lang), "points": points})
     return pd.DataFrame(rows, columns=["item", "points"])
-
-
-METRIC_ITEM_LABELS: dict[str, tuple[str, str]] = {
-    "tax_per_mu": ("亩均税收", "tax per mu"),
-    "output_per_mu": ("亩均产值", "output per mu"),
-    "value_added_per_mu": ("亩均增加值", "value added per mu"),
-    "revenue_per_mu": ("亩均营业收入", "revenue per mu"),
-    "value_added_per_tce": ("单位能耗增加值", "value added per tce"),
-    "tax_per_tce": ("单位能耗税收", "tax per tce"),
-    "value_added_per_t_emissions": ("单位排放增加值", "value added per t emissions"),
-    "labour_productivity": ("全员劳动生产率", "labour productivity"),
-    "rd_intensity": ("研发经费投入强度", "R&D intensity"),
-}
-"""Names of the evaluation's scoring items."""
 
 
 def plot_card(data: AppData, plot_id: str, lang: str = "zh") -> dict[str, Any] | None:
@@ -141,12 +155,14 @@ def plot_card(data: AppData, plot_id: str, lang: str = "zh") -> dict[str, Any] |
     if len(hit) == 0:
         return None
     row = p.loc[hit[0]]
-    facts = [((zh if lang == "zh" else en), _format(row.get(col), kind, lang))
-             for col, zh, en, kind in CARD_FIELDS if col in row.index]
-    reasons_raw = row.get("reasons_zh") if lang == "zh" and "reasons_zh" in row else (
-        row.get("reasons"))
+    facts = [(_fact_label(col, kind, lang), _format(row.get(col), kind, lang, data))
+             for col, kind in CARD_FIELDS if col in row.index]
+    reasons_raw = row.get("reasons")
     reasons = [] if _text(reasons_raw) == "—" else [
-        r.strip() for r in str(reasons_raw).replace("；", ";").split(";") if r.strip()]
+        words.value("reason", r.strip(), lang) for r in str(reasons_raw).split(";") if r.strip()]
+    if not reasons and lang == "zh" and _text(row.get("reasons_zh")) != "—":
+        reasons = [r.strip() for r in str(row["reasons_zh"]).split(words.text("list_sep_values"))
+                   if r.strip()]
     graded = data.table("evaluation", "enterprises")
     firms = data.layer("enterprises") if graded is None else graded
     if "plot_id" in firms:
@@ -154,7 +170,8 @@ def plot_card(data: AppData, plot_id: str, lang: str = "zh") -> dict[str, Any] |
         firms = firms[(firms["plot_id"].astype(str) == str(plot_id))
                       & (pd.to_numeric(firms["year"], errors="coerce") == data.year)]
         cols = [c for c in ("name", "credit_code", "industry", "scale", "land_mu", "output_wan",
-                            "tax_wan", "tax_per_mu", "output_per_mu", "score", "grade")
+                            "tax_wan", "tax_per_mu", "output_per_mu", "score", "grade",
+                            "unrated_reason")
                 if c in firms]
         firms = firms[cols].reset_index(drop=True)
     else:
@@ -171,7 +188,7 @@ def plot_card(data: AppData, plot_id: str, lang: str = "zh") -> dict[str, Any] |
         projects = projects[[c for c in ("project_id", "name", "stage", "investment_wan",
                                          "land_mu", "start_date") if c in projects]]
         projects = projects.reset_index(drop=True)
-    title = f"地块 {plot_id}" if lang == "zh" else f"Plot {plot_id}"
+    title = f"{words.text('card.plot', lang)} {plot_id}"
     return {
         "kind": "plot", "id": str(plot_id), "title": title, "facts": facts,
         "low_efficiency": bool(row.get("low_efficiency", False)), "reasons": reasons,
@@ -195,17 +212,17 @@ def ranking_row(data: AppData, scope: str, scope_id: str) -> pd.Series | None:
     return hit.iloc[0] if len(hit) else None
 
 
-PARK_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    # column of park_ranking, zh, en, kind
-    ("n_plots", "地块数", "Plots", "int"),
-    ("land_mu", "用地面积(亩)", "Land (mu)", "num"),
-    ("n_enterprises", "企业数", "Enterprises", "int"),
-    ("tax_per_mu", "亩均税收(万元/亩)", "Tax per mu", "num"),
-    ("output_per_mu", "亩均产值(万元/亩)", "Output per mu", "num"),
-    ("tax_per_mu_growth", "亩均税收增长率", "Tax per mu growth", "pct"),
-    ("output_per_mu_growth", "亩均产值增长率", "Output per mu growth", "pct"),
-    ("n_low_efficiency_plots", "低效地块数", "Low-efficiency plots", "int"),
-    ("rank", "排名", "Rank", "int"),
+PARK_FIELDS: tuple[tuple[str, str], ...] = (
+    # column of park_ranking, kind
+    ("n_plots", "int"),
+    ("land_mu", "num"),
+    ("n_enterprises", "int"),
+    ("tax_per_mu", "num"),
+    ("output_per_mu", "num"),
+    ("tax_per_mu_growth", "pct"),
+    ("output_per_mu_growth", "pct"),
+    ("n_low_efficiency_plots", "int"),
+    ("rank", "int"),
 )
 """Facts of a park card, read from the evaluation's park ranking."""
 
@@ -226,12 +243,13 @@ def park_card(data: AppData, park_id: str, lang: str = "zh") -> dict[str, Any] |
     if "park_id" not in parks or not (parks["park_id"].astype(str) == str(park_id)).any():
         return None
     park = parks[parks["park_id"].astype(str) == str(park_id)].iloc[0]
-    zh = lang == "zh"
     leads = lead_industry_list(park.get("lead_industries"))
+    sep = words.text("list_sep", lang)
     facts = [
-        ("园区名称" if zh else "Name", _text(park.get("name"))),
-        ("园区级别" if zh else "Level", _text(park.get("level"))),
-        ("主导产业" if zh else "Lead industries", "、".join(tr(i, lang) for i in leads) or "—"),
+        (words.name("park_name", lang), _text(park.get("name"))),
+        (words.name("level", lang), _format(park.get("level"), "level", lang)),
+        (words.name("lead_industries", lang),
+         sep.join(words.value("industry", i, lang) for i in leads) or "—"),
     ]
     row = ranking_row(data, "park", park_id)
     if row is None:
@@ -242,9 +260,9 @@ def park_card(data: AppData, park_id: str, lang: str = "zh") -> dict[str, Any] |
         scorecard = None
     else:
         scorecard = row.to_frame(name=str(park_id))
-    facts += [((z if zh else e), _format(row.get(col), kind, lang))
-              for col, z, e, kind in PARK_FIELDS]
-    title = f"园区 {park.get('name')}" if zh else f"Park {park.get('name')}"
+    facts += [(_fact_label(col, kind, lang), _format(row.get(col), kind, lang))
+              for col, kind in PARK_FIELDS]
+    title = f"{words.text('park', lang)} {park.get('name')}"
     return {"kind": "park", "id": str(park_id), "title": title, "facts": facts,
             "scorecard": scorecard}
 

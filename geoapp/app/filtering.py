@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geoapp.app.i18n import tr
+from geoapp import words
 from geoapp.app.loading import AppData
 
 
@@ -74,6 +74,7 @@ def option_label(attr: str, value: str, data: AppData, lang: str = "zh") -> str:
             if len(hit):
                 return f"{hit.iloc[0]} ({value})"
         return value
-    return tr(value, lang)
+    kind = {"industries": "industry", "ledger_stages": "ledger_stage"}.get(attr)
+    return words.value(kind, value, lang) if kind else value
 
 

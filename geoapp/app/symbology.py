@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geoapp import words
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -19,48 +21,55 @@ class Metric:
     Attributes
     ----------
     column
-        Column of the plot table.
-    zh, en
-        Labels.
-    unit
-        Unit shown in the legend.
+        Column of the plot table; its names and unit come from :mod:`geoapp.words`.
     numerator
         For per-mu metrics, the amount summed when plots are aggregated (Σ amount / Σ mu);
         None for metrics averaged by land (score, growth) or counted (grade).
-    fraction
-        Values are fractions shown as percentages.
     """
 
     column: str
-    zh: str
-    en: str
-    unit: str = ""
     numerator: str | None = None
-    fraction: bool = False
+
+    @property
+    def zh(self) -> str:
+        """Chinese name, e.g. ``"亩均税收"``."""
+        return words.name(self.column, "zh")
+
+    @property
+    def en(self) -> str:
+        """English name, e.g. ``"Tax per mu"``."""
+        return words.name(self.column, "en")
+
+    @property
+    def unit(self) -> str:
+        """Unit shown in the legend (Chinese)."""
+        return words.unit(self.column, "zh")
+
+    @property
+    def fraction(self) -> bool:
+        """Values are fractions shown as percentages."""
+        return words.column_label(self.column).fraction
+
+    def name(self, lang: str = "zh") -> str:
+        """Name in ``lang`` without the unit."""
+        return words.name(self.column, lang)
 
     def label(self, lang: str = "zh") -> str:
         """Label with unit, e.g. ``"亩均税收(万元/亩)"``."""
-        text = self.zh if lang == "zh" else self.en
-        return f"{text}({self.unit})" if self.unit else text
+        return words.label(self.column, lang)
 
 
 METRICS: dict[str, Metric] = {
-    "tax_per_mu": Metric("tax_per_mu", "亩均税收", "Tax per mu", "万元/亩", "tax_wan"),
-    "output_per_mu": Metric("output_per_mu", "亩均产值", "Output per mu", "万元/亩", "output_wan"),
-    "value_added_per_mu": Metric("value_added_per_mu", "亩均增加值", "Value added per mu",
-                                 "万元/亩", "value_added_wan"),
-    "score": Metric("score", "综合得分", "Score", "分"),
-    "grade": Metric("grade", "评价等级", "Grade"),
-    "tax_per_mu_growth": Metric("tax_per_mu_growth", "亩均税收增长率", "Tax per mu growth", "%",
-                                fraction=True),
+    "tax_per_mu": Metric("tax_per_mu", "tax_wan"),
+    "output_per_mu": Metric("output_per_mu", "output_wan"),
+    "value_added_per_mu": Metric("value_added_per_mu", "value_added_wan"),
+    "score": Metric("score"),
+    "grade": Metric("grade"),
+    "tax_per_mu_growth": Metric("tax_per_mu_growth"),
 }
 """Metrics the plots can be coloured by."""
 
-SCHEMES: dict[str, tuple[str, str]] = {
-    "quantiles": ("分位数", "Quantiles"),
-    "natural_breaks": ("自然断点", "Natural breaks"),
-    "policy": ("政策分类 A/B/C/D", "Policy classes A/B/C/D"),
-}
+SCHEMES: dict[str, tuple[str, str]] = words.VALUES["scheme"]
 """Classification schemes (mapclassify, or the evaluation's grades)."""
 
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")

@@ -28,7 +28,13 @@ from geoapp.export.formats import (
     shapefile_field_names,
     write_geojson,
 )
-from geoapp.export.report import NOT_COMPUTED, REPORT_SHEETS, write_readme, xlsx_report
+from geoapp.export.report import (
+    NOT_COMPUTED,
+    REPORT_SHEETS,
+    about_rows,
+    write_readme,
+    xlsx_report,
+)
 from geoapp.geojson import COORDS
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
     "PUBLIC_NOTE_ZH",
     "REPORT_SHEETS",
     "SUFFIXES",
+    "about_rows",
     "export_layer",
     "export_path_for",
     "geojson_bytes",

@@ -28,6 +28,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoapp.words import text
+
 MIN_ENTERPRISES = 3
 """Aggregates built from fewer enterprises than this are suppressed in public mode."""
 
@@ -59,7 +61,9 @@ analysis adds to an enterprise row — grade, score, rank — is left out)."""
 
 ENTERPRISE_KEYS = ("ent_id", "credit_code")
 """A table with one of these columns is enterprise-level."""
-PUBLIC_NOTE_ZH = "公开版：已删除单个企业的产值、税收等数据；由少于{n}家企业汇总的数字已隐去。"
+PUBLIC_NOTE_ZH = text("export.public_note", "zh")
+"""Note of a public export (``{n}``: the smallest number of enterprises shown)."""
+
 
 def is_confidential(column: str) -> bool:
     """Whether a column holds enterprise figures (or numbers derived from them).

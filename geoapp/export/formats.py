@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geoapp import geojson, labels
+from geoapp import geojson, words
 from geoapp.export import xlsx
 from geoapp.export.disclosure import public_table
 from geoapp.export.sheets import column_rows, sheet_name, write_about, write_table
@@ -240,7 +240,7 @@ def flat_table(frame: pd.DataFrame, *, wkt: bool) -> pd.DataFrame:
 def _cell(value):
     """Join a list (e.g. several reasons) into one text cell."""
     if isinstance(value, list | tuple | set | frozenset | np.ndarray):
-        return "；".join(str(v) for v in value)
+        return words.text("list_sep_values").join(str(v) for v in value)
     return value
 
 
@@ -263,7 +263,7 @@ def _write_notes(path: Path, notes: Mapping[str, str], columns: Iterable[str],
     lines = [f"{path.name}", ""]
     lines += [f"{k}: {v}" for k, v in notes.items()]
     lines += ["", "columns:"]
-    lines += [f"  {labels.describe(str(c), layer)}" for c in columns]
+    lines += [f"  {words.describe(str(c), layer)}" for c in columns]
     out = path.with_name(f"{path.stem}.notes.txt")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     return out
@@ -272,8 +272,10 @@ def _write_notes(path: Path, notes: Mapping[str, str], columns: Iterable[str],
 # -- formats ----------------------------------------------------------------------------------
 
 
-def _export_geojson(frame, path, *, coords, disclosure, layer, **_):
+def _export_geojson(frame, path, *, coords, disclosure, layer, about=(), **_):
     extra = {"disclosure": disclosure} if disclosure else {}
+    if about:
+        extra["export"] = dict(about)
     _write_atomic(path, geojson.encode(frame, coords=coords, extra=extra))
     return [path]
 
@@ -395,7 +397,7 @@ def _export_shp(frame, path, *, coords, crs_out, encoding, disclosure, layer, **
         w = csv.writer(fh)
         w.writerow(["column", "shapefile_field", "label_zh"])
         for col, short in names.items():
-            w.writerow([col, short, labels.header(col, layer)])
+            w.writerow([col, short, words.header(col, layer)])
     files = [path.with_suffix(e) for e in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
     files.append(sidecar)
     if coords == "gcj02" or disclosure:
@@ -417,23 +419,29 @@ def _export_csv(frame, path, *, coords, crs_out, disclosure, layer, **_):
     return files
 
 
-def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name, **_):
+def _export_xlsx(frame, path, *, coords, crs_out, disclosure, layer, layer_name, about=(),
+                 **_):
     table = flat_table(_positioned(frame, coords, crs_out), wkt=False)
     sheet = sheet_name(SCHEMAS[layer].label_zh if layer
                        else (layer_name or path.stem.removesuffix("_gcj02")))
     notes = _notes(coords, disclosure)
-    rows = [("文件 file", path.name, ""), ("生成 made by", "geoapp", date.today().isoformat())]
+    rows = [(words.text("export.file"), path.name, ""),
+            (words.text("export.made_by"), "geoapp", date.today().isoformat())]
     rows += [(k, v, "") for k, v in notes.items()]
-    rows += [("单位 units", "金额为万元，面积为亩(1亩=666.67平方米)或平方米",
-              "money in 万元 (10,000 CNY); areas in mu or m²")]
-    rows += [("经度/纬度", "点要素为点本身，面要素为面内代表点",
-              "lon/lat: the point itself, or a representative point inside the area")]
+    rows += [(words.text(key), words.text(f"{key}_{what}", "zh"),
+              words.text(f"{key}_{what}", "en"))
+             for key, what in (("export.units", "layer"), ("export.lonlat", "note"))]
     rows += [("", "", ""), *column_rows(table.columns, layer)]
     first = coords == "gcj02" or bool(disclosure)
     with xlsx.workbook(path) as book:
         if first:
             write_about(book, rows)
         write_table(book, sheet, table, layer)
+        if about:
+            items = [list(col) for col in zip(*about, strict=True)]
+            xlsx.write_sheet(book, words.text("export.info_sheet"),
+                             [words.text("export.about_item"), words.text("export.about_content")],
+                             items, widths=(26, 80), freeze=False)
         if not first:
             write_about(book, rows)
     return [path]
@@ -466,7 +474,9 @@ def _format_and_path(path: Path, fmt: str | None) -> tuple[str, Path]:
 def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
                  coords: str = "wgs84", public: bool = False, crs_out: str = "EPSG:4326",
                  encoding: str = "UTF-8", layer_name: str | None = None,
-                 where: str | None = None) -> list[Path]:
+                 where: str | None = None,
+                 about: Sequence[tuple[str, str]] | None = None,
+                 names: bool = False) -> list[Path]:
     """Export one layer or analysis table for planners.
 
     Parameters
@@ -494,6 +504,13 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
         A pandas query (:meth:`pandas.DataFrame.query`), e.g. ``"tax_per_mu < 5"``, applied
         before writing (after the public-mode rule); ``__`` and ``@`` are refused so the
         expression can only compare columns with values.
+    names
+        XLSX and GeoJSON: put the name of each coded value beside its code (``status_name``
+        在用 after ``status`` in_use, :func:`geoapp.words.with_value_names`).
+    about
+        ``(item, content)`` rows saying how the export was made (year, filters, settings,
+        date): an XLSX gets them on a sheet of their own (导出信息), GeoJSON as the
+        top-level member ``"export"``; other formats ignore them.
 
     Returns
     -------
@@ -517,9 +534,11 @@ def export_layer(gdf: pd.DataFrame, path: str | Path, *, fmt: str | None = None,
     if public:
         gdf, disclosure = public_table(gdf)
     frame = _query(gdf, where)
+    if names and fmt in ("xlsx", "geojson"):
+        frame = words.with_value_names(frame)
     path.parent.mkdir(parents=True, exist_ok=True)
     return _WRITERS[fmt](frame, path, coords=coords, crs_out=crs_out, encoding=encoding,
                          disclosure=disclosure, layer=_layer_of(layer_name, path),
-                         layer_name=layer_name)
+                         layer_name=layer_name, about=list(about or ()))
 
 

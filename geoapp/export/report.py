@@ -4,49 +4,43 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyogrio
 
-from geoapp import labels
+from geoapp import words
 from geoapp.export import xlsx
 from geoapp.export.disclosure import public_table
 from geoapp.export.formats import flat_table
 from geoapp.export.sheets import write_about, write_table
 from layers.schema import SCHEMAS
 
+_SHEET = {key: words.REPORT_SHEETS[key][0] for key in words.REPORT_SHEETS}
+
 REPORT_SHEETS: dict[str, tuple[str, ...]] = {
-    "园区排名": ("park_ranking",),
-    "低效用地清单": ("low_efficiency",),
-    "盘活进度": ("reclamation_progress",),
-    "综合评价": ("enterprises", "evaluation"),
+    _SHEET["park_ranking"]: ("park_ranking",),
+    _SHEET["low_efficiency"]: ("low_efficiency",),
+    _SHEET["reclamation_progress"]: ("reclamation_progress",),
+    _SHEET["evaluation"]: ("enterprises", "evaluation"),
 }
 """Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
 
 REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "综合评价": ("ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "industry",
-             "scale", "land_mu", "tax_per_mu", "output_per_mu", "value_added_per_mu", "score",
-             "grade", "weakest_item", "imputed_items", "unrated_reason"),
+    _SHEET["evaluation"]: (
+        "ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "industry",
+        "scale", "land_mu", "tax_per_mu", "output_per_mu", "value_added_per_mu", "score",
+        "grade", "weakest_item", "imputed_items", "unrated_reason"),
 }
 """Columns a report sheet shows, in order, when the table has them (the full table is the
 CSV beside the report: ``enterprises.csv`` has every indicator, benchmark and contribution)."""
 
-NOT_COMPUTED = "未计算：本次分析没有生成这张表（缺少所需图层或未运行该步骤）。Not computed."
+NOT_COMPUTED = words.text("export.not_computed_sheet")
 
-FILE_DESCRIPTIONS: dict[str, str] = {
-    "plots_evaluated": "每个产业地块的面积、亩均指标、综合评价与低效标记 / plots with per-mu "
-                       "indicators, grade and low-efficiency flag",
-    "low_efficiency": "低效产业用地清单及原因 / low-efficiency plot list with reasons",
-    "park_ranking": "园区排名 / park scorecard and ranking",
-    "reclamation": "盘活进度 / reclamation progress against targets",
-    "report": "汇总报告(Excel) / the XLSX report: park ranking, low-efficiency list, "
-              "reclamation progress, evaluation",
-    "summary": "主要数字(JSON) / headline numbers of every analysis stage",
-    "README": "本说明 / this file",
-}
+FILE_DESCRIPTIONS: dict[str, str] = words.FILE_DESCRIPTIONS
 """Descriptions of the usual output files by stem, used when :func:`write_readme` gets none."""
 def report_table(tables: Mapping[str, pd.DataFrame], sheet: str) -> pd.DataFrame | None:
     """The table shown on a report sheet (its columns in :data:`REPORT_COLUMNS`), or None."""
@@ -58,8 +52,36 @@ def report_table(tables: Mapping[str, pd.DataFrame], sheet: str) -> pd.DataFrame
     return None
 
 
+def about_rows(*, year: int | None = None, settings: Mapping[str, Any] | None = None,
+               filters: str | None = None, today: date | None = None) -> list[tuple[str, str]]:
+    """Rows saying how an export was made, for :func:`xlsx_report`'s ``about``.
+
+    Parameters
+    ----------
+    year
+        Year of the figures.
+    settings
+        Settings that differ from the defaults, ``{section: {key: value}}`` or flat.
+    filters
+        The selection, in words (default: all).
+    today
+        Date of the export (default: today).
+    """
+    rows = [(words.text("sheet.year"), "—" if year is None else str(year)),
+            (words.text("filters"), filters or words.text("all"))]
+    flat = []
+    for key, value in (settings or {}).items():
+        if isinstance(value, Mapping):
+            flat += [f"{key}.{k} = {v}" for k, v in value.items()]
+        else:
+            flat.append(f"{key} = {value}")
+    rows.append((words.text("export.settings"), "; ".join(flat) or words.text("none")))
+    rows.append((words.text("export.date"), (today or date.today()).isoformat()))
+    return rows
+
+
 def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
-                public: bool = False) -> Path:
+                public: bool = False, about: Sequence[tuple[str, str]] | None = None) -> Path:
     """Write the XLSX report: Chinese headers with units, one sheet per table.
 
     Parameters
@@ -68,12 +90,15 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
         Tables by name; the report takes 园区排名 from ``park_ranking``, 低效用地清单 from
         ``low_efficiency``, 盘活进度 from ``reclamation``, 综合评价 from ``evaluation`` (see
         :data:`REPORT_SHEETS` for the other names accepted). Other tables are ignored.
-        Geometry becomes 经度/纬度 of a representative point; codes (industry, mode, stage,
-        status) are shown in Chinese.
+        Geometry becomes 经度/纬度 of a representative point; coded values (industry, mode,
+        stage, status …) keep their codes with their Chinese names beside them.
     path
         Output ``.xlsx``.
     public
         Apply the public-mode rule to every table.
+    about
+        ``(item, content)`` rows saying how the report was made (:func:`about_rows`: year,
+        filters, settings, date), listed first on the 说明 sheet.
 
     Returns
     -------
@@ -83,27 +108,32 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [("报告 report", "geoapp 产业用地分析报告", date.today().isoformat()),
-            ("单位 units", "金额为万元，面积为亩(1亩=666.67平方米)；增长率、完成率为百分比",
-             "money in 万元; areas in mu; growth and progress as %"),
-            ("坐标 coordinates", "经度/纬度为WGS84", "lon/lat in WGS84")]
+    def both(key: str) -> tuple[str, str]:
+        return words.text(key, "zh"), words.text(key, "en")
+
+    rows = [(words.text("export.report"), words.text("export.report_title"),
+             date.today().isoformat()),
+            *((str(item), str(content), "") for item, content in (about or ())),
+            (words.text("export.units"), *both("export.units_report")),
+            (words.text("export.coordinates"), *both("export.coordinates_note"))]
     sheets: list[tuple[str, pd.DataFrame | None]] = []
     for sheet in REPORT_SHEETS:
         table = report_table(tables, sheet)
         if table is not None:
             if public:
                 table, note = public_table(table)
-                rows.append((sheet, "公开版", note))
+                rows.append((sheet, words.text("export.public"), note))
             table = flat_table(table, wkt=False)
-            rows.append((sheet, f"{len(table)} 行 rows", ""))
+            rows.append((sheet, f"{len(table)} {words.text('export.rows')}", ""))
         else:
-            rows.append((sheet, "未计算", "not computed"))
+            rows.append((sheet, *both("export.not_computed")))
         sheets.append((sheet, table))
     with xlsx.workbook(path) as book:
         write_about(book, rows)
         for sheet, table in sheets:
             if table is None:
-                xlsx.write_sheet(book, sheet, ["说明"], [[NOT_COMPUTED]], freeze=False)
+                xlsx.write_sheet(book, sheet, [words.text("export.about_sheet")], [[NOT_COMPUTED]],
+                                 freeze=False)
             else:
                 write_table(book, sheet, table, None, translate=True)
     return path
@@ -167,13 +197,11 @@ def write_readme(out_dir: str | Path, files: Mapping[str, str]) -> Path:
     names = dict.fromkeys([*files, *sorted(p.name for p in out.iterdir() if p.is_file())])
     names.pop("README.txt", None)
     lines = [
-        "geoapp 分析结果说明 / README of a geoapp output folder",
+        words.text("export.readme_title"),
         f"folder: {out.resolve().name}    written: {date.today().isoformat()}",
         "",
-        "坐标 coordinates: WGS84 经纬度 (EPSG:4326) unless the file name ends in _gcj02 "
-        "(GCJ-02, for AMap/Tencent base maps).",
-        "单位 units: 金额 万元 (10,000 CNY); 面积 亩 (1 亩 = 666.67 m², 15 亩 = 1 ha) or m²; "
-        "growth, shares and progress are fractions (0.10 = 10 %).",
+        words.text("export.readme_coordinates"),
+        words.text("export.readme_units"),
         "Data marked synthetic=1 is made up (demos, tests) and describes no real enterprise.",
         "",
     ]
@@ -195,7 +223,7 @@ def write_readme(out_dir: str | Path, files: Mapping[str, str]) -> Path:
         layer = stem if stem in SCHEMAS else None
         if columns:
             lines.append("columns:")
-            lines += [f"  {labels.describe(c, layer)}" for c in columns]
+            lines += [f"  {words.describe(c, layer)}" for c in columns]
         lines.append("")
     readme = out / "README.txt"
     readme.write_text("\n".join(lines), encoding="utf-8-sig")

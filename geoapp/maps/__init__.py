@@ -28,7 +28,7 @@ from geoapp.maps.basemaps import (
     tianditu_key,
     tile_layers,
 )
-from geoapp.maps.compose import MapView, build_map, overlays
+from geoapp.maps.compose import DEFAULT_LAYERS, LAYER_KEYS, MapView, build_map, overlays
 from geoapp.maps.raster import DensityImage, density_image, density_layer, density_overlay
 from geoapp.maps.vector import (
     HOTSPOT_CLASSES,
@@ -41,8 +41,10 @@ from geoapp.maps.vector import (
 
 __all__ = [
     "BASEMAPS",
+    "DEFAULT_LAYERS",
     "HOTSPOT_CLASSES",
     "HOTSPOT_COLORS",
+    "LAYER_KEYS",
     "NO_TILES",
     "TIANDITU_ENV",
     "Basemap",

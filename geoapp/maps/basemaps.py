@@ -11,6 +11,7 @@ from jinja2 import Template
 
 from geoapp.app.viewing import Viewport
 from geoapp.offline import use_local_assets
+from geoapp.words import VALUES, text
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,8 @@ NO_TILES = Basemap()
 """The default base map: no tiles (nothing is fetched from the internet)."""
 
 
-BASEMAPS: dict[str, tuple[str, str]] = {
-    "none": ("无底图(区/街镇边界)", "None (district/town outlines)"),
-    "osm": ("OpenStreetMap", "OpenStreetMap"),
-    "tianditu": ("天地图", "Tianditu"),
-    "amap": ("高德地图(GCJ-02)", "AMap (GCJ-02)"),
-    "xyz": ("自定义XYZ瓦片", "Custom XYZ tiles"),
-}
+BASEMAPS: dict[str, tuple[str, str]] = VALUES["basemap"]
+"""Base maps by kind: ``(Chinese name, English name)``."""
 
 TIANDITU_ENV = "TIANDITU_KEY"
 """Environment variable holding the Tianditu key."""
@@ -77,13 +73,14 @@ def tile_layers(basemap: Basemap) -> list[folium.TileLayer]:
         tmpl = ("https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                 "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
                 "&TILECOL={x}&tk=" + basemap.key)
-        return [folium.TileLayer(tmpl % (lay, lay), attr="© 天地图 Tianditu", name=name,
+        return [folium.TileLayer(tmpl % (lay, lay), attr=text("map.tianditu_credit"), name=name,
                                  subdomains="01234567", max_zoom=18, overlay=overlay)
-                for lay, name, overlay in (("vec", "天地图", False), ("cva", "注记", True))]
+                for lay, name, overlay in (("vec", BASEMAPS["tianditu"][0], False),
+                                            ("cva", text("map.tianditu_labels"), True))]
     if basemap.kind == "amap":
         return [folium.TileLayer(
             "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-            "&x={x}&y={y}&z={z}", attr="© 高德地图 AMap (GCJ-02)", name="AMap", subdomains="1234",
+            "&x={x}&y={y}&z={z}", attr=text("map.amap_credit"), name="AMap", subdomains="1234",
             max_zoom=18)]
     if basemap.kind == "xyz" and basemap.url:
         return [folium.TileLayer(basemap.url, attr="tiles: " + basemap.url.split("/")[2]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import folium
 import numpy as np
 
-from geoapp.app.i18n import DEFAULT_LAYERS
 from geoapp.app.loading import AppData
 from geoapp.app.symbology import Legend, make_legend
 from geoapp.app.viewing import (
@@ -32,6 +31,16 @@ from geoapp.maps.vector import (
     plot_layer,
     projects_layer,
 )
+
+LAYER_KEYS: tuple[str, ...] = (
+    "districts", "towns", "zones", "parks", "plots", "low_efficiency", "ledger", "projects",
+    "density", "hotspots",
+)
+"""Map layers the user can switch on and off, in drawing order (names:
+:data:`geoapp.words.LAYER_TEXT`)."""
+
+DEFAULT_LAYERS: tuple[str, ...] = ("districts", "towns", "parks", "plots", "low_efficiency")
+"""Map layers switched on when the app opens."""
 
 
 @dataclass
@@ -59,7 +68,7 @@ def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tup
     viewport
         Current view; sets level of detail, simplification and precision.
     layers
-        Keys of :data:`geoapp.app.i18n.LAYER_KEYS` to draw.
+        Keys of :data:`LAYER_KEYS` to draw.
     legend
         Classes of the metric (computed on the unfiltered plots).
     metric

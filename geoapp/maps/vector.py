@@ -16,7 +16,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geoapp.app.i18n import tr
+from geoapp import words
 from geoapp.app.loading import AppData
 from geoapp.app.stage_results import project_points
 from geoapp.app.symbology import (
@@ -184,7 +184,7 @@ def context_layer(frame: pd.DataFrame, kind: str, *, zoom: int, shift: str | Non
         if kind == "zones":
             zt = _clean(r.get("zone_type"))
             p["c"] = zone_types.index(zt) if zt in zone_types else -1
-            p["t"] = f"{zt} 区块" if lang == "zh" else f"zone {zt}"
+            p["t"] = words.value("zone_type", zt, lang)
         elif name:
             p["t"] = name
         props.append(p)
@@ -211,7 +211,7 @@ def _tooltip(plot_id: str, value, metric: Metric, lang: str) -> str:
         shown = f"{float(value) * 100:+.1f}%"
     else:
         shown = f"{float(value):,.2f}"
-    return f"{plot_id} · {metric.zh if lang == 'zh' else metric.en} {shown}"
+    return f"{plot_id} · {metric.name(lang)} {shown}"
 
 
 def plot_layer(data: AppData, positions: np.ndarray, legend: Legend, *, metric: str,
@@ -235,7 +235,7 @@ def grid_layer(cells: gpd.GeoDataFrame, legend: Legend, *, metric: str,
     """Grid aggregates (zoomed out), filled by the cell value's class."""
     classes = legend.classify(cells["value"]) if legend.labels else np.full(len(cells), -1)
     m = METRICS["grade"] if legend.metric == "grade" else METRICS[metric]
-    unit = "块" if lang == "zh" else "plots"
+    unit = words.unit("n_plots", lang)
     props = []
     for cell, n, c, v in zip(cells["cell"], cells["n_plots"], classes, cells["value"].tolist(),
                              strict=True):
@@ -254,7 +254,7 @@ def low_efficiency_layer(data: AppData, positions: np.ndarray, *, zoom: int,
     p = p[p["low_efficiency"].to_numpy(dtype=bool)]
     if p.empty:
         return None
-    label = "低效" if lang == "zh" else "low efficiency"
+    label = words.text("map.low", lang)
     props = [{"k": "plot", "id": pid, "t": f"{pid} · {label}: {r if isinstance(r, str) else ''}"}
              for pid, r in zip(p["plot_id"].astype(str), p["reasons"].tolist(), strict=True)]
     text = feature_collection(p.geometry.array, props, precision=precision_for(max(zoom, 14)),
@@ -269,7 +269,7 @@ def _ledger_plots(data: AppData, positions: np.ndarray, lang: str):
     p = p[p["ledger_stage"].notna().to_numpy(dtype=bool)]
     stages = list(LEDGER_COLORS)
     props = [{"k": "plot", "id": pid, "c": stages.index(s) if s in stages else -1,
-              "t": f"{pid} · {tr(s, lang)}"}
+              "t": f"{pid} · {words.value('ledger_stage', s, lang)}"}
              for pid, s in zip(p["plot_id"].astype(str), p["ledger_stage"].tolist(), strict=True)]
     return p, props
 
@@ -311,10 +311,12 @@ def projects_layer(data: AppData, *, shift: str | None = None,
         r = row._asdict()
         stage = _clean(r.get("stage"))
         inv = r.get("investment_wan")
-        inv_txt = f"{float(inv):,.0f} 万元" if inv is not None and pd.notna(inv) else ""
+        money = words.unit("investment_wan", lang)
+        inv_txt = f"{float(inv):,.0f} {money}" if inv is not None and pd.notna(inv) else ""
+        stage_name = words.value("project_stage", stage, lang)
         props.append({"k": "project", "id": _clean(r.get("project_id")),
                       "c": stages.index(stage) if stage in stages else -1,
-                      "t": f"{_clean(r.get('name')) or ''} · {tr(stage or '', lang)} {inv_txt}"})
+                      "t": f"{_clean(r.get('name')) or ''} · {stage_name} {inv_txt}"})
     text = feature_collection(pts.geometry.array, props, precision=5, shift=shift)
     return FastGeoJson(text, palette=tuple(PROJECT_COLORS.values()), radius=6,
                        style={"color": "#222222", "weight": 1, "fillOpacity": 0.9},
@@ -345,13 +347,12 @@ def hotspot_layer(table: pd.DataFrame | None, viewport: Viewport, *, shift: str 
     keep, pts = keep[inside], pts[inside]
     if keep.empty:
         return None
-    words = {"hot": ("热点", "hot spot"), "cold": ("冷点", "cold spot")}
     props = []
     for cls, pid in zip(keep[col].astype(str), keep.get("plot_id", keep[col]).astype(str),
                         strict=True):
         kind, conf = cls.split("_")
         props.append({"k": "hotspot", "id": pid, "c": HOTSPOT_CLASSES.index(cls),
-                      "t": f"{pid} · {words[kind][0 if lang == 'zh' else 1]} {conf}%"})
+                      "t": f"{pid} · {words.value('hotspot', kind, lang)} {conf}%"})
     text = feature_collection(pts, props, precision=5, shift=shift)
     return FastGeoJson(text, palette=HOTSPOT_COLORS, radius=4, interactive=True,
                        style={"weight": 0.5, "color": "#333333", "fillOpacity": 0.9},

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geoapp.app.i18n import sheet_word
+from geoapp import words
 from layers.crs import WORK_CRS
 
 SCOPES: dict[str, tuple[str, str, str]] = {
@@ -76,7 +76,8 @@ def resolve_scope(scope: str | None, plots: pd.DataFrame,
                 "district_code" in plots) else set()
             d = districts[districts["code"].astype(str).isin(present)] if present else districts
             names = [str(n) for n in d["name"].dropna().unique()]
-        name = "、".join(names) if 0 < len(names) <= 3 else sheet_word("all", lang)
+        name = (words.text("list_sep", lang).join(names) if 0 < len(names) <= 3
+                else words.text("sheet.all", lang))
         return Scope(kind=None, id=None, name=name)
     kind, ident = parsed
     column, layer_name, id_col = SCOPES[kind]

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoapp.app import i18n, symbology
+from geoapp import words
+from geoapp.app import symbology
 from geoapp.sheets import layout
 from geoapp.sheets.fonts import cjk_font_name
 from geoapp.sheets.inputs import Scope, resolve_scope
@@ -56,12 +57,11 @@ STYLES: dict[str, dict[str, Any]] = {
 LANGS = ("zh", "en")
 
 def _word(key: str, lang: str) -> str:
-    return i18n.sheet_word(key, lang)
+    return words.text(key if key in ("scheme", "no_data") else f"sheet.{key}", lang)
 
 
 def _layer_word(key: str, lang: str) -> str:
-    zh, en = i18n.LAYER_TEXT[key]
-    return zh if lang == "zh" else en
+    return words.layer_name(key, lang)
 
 
 @dataclass
@@ -189,7 +189,7 @@ def _rc(font: str) -> dict[str, Any]:
 
 
 def _title(scope: Scope, metric_info: Any, year: int | None, lang: str) -> str:
-    label = metric_info.zh if lang == "zh" else metric_info.en
+    label = metric_info.name(lang)
     parts = [scope.name, label] if lang == "zh" else [f"{scope.name}:", label]
     if year is not None:
         parts.append(str(year))
@@ -319,8 +319,8 @@ def render_sheet(
         tb = frames.title
         fig.text(tb.x / pw, (tb.y + tb.h * (0.68 if synthetic else 0.55)) / ph, title,
                  ha="left", va="center", fontsize=22 * k)
-        zh, en = i18n.TEXT["synthetic"]
-        note = zh if lang == "zh" else f"{en} ({zh})"
+        zh = words.text("synthetic", "zh")
+        note = zh if lang == "zh" else f"{words.text('synthetic', 'en')} ({zh})"
         if synthetic:
             fig.text(tb.x / pw, (tb.y + tb.h * 0.27) / ph, note, ha="left",
                      va="center", fontsize=12 * k, color="#c62828")
@@ -364,7 +364,7 @@ def render_sheet(
 
         as_of_text = (as_of.isoformat() if isinstance(as_of, date) else
                       str(as_of) if as_of else date.today().isoformat())
-        colon = ": " if lang == "en" else "："
+        colon = words.text("colon", lang)
         schemes = symbology.SCHEMES
         scheme_key = legend.scheme if legend.scheme in schemes else None
         red = "#c62828"

@@ -33,8 +33,8 @@ from analysis.reclamation import (
     stalled,
     target_period,
 )
+from geoapp import words
 from geoapp.charts import burnup_png
-from geoapp.ledger import STAGE_LABELS_ZH
 from geoapp.outputs import rounded_progress
 from geoapp.results import EvaluationResult, ReclamationResult
 from geoapp.settings import DEFAULT_SETTINGS, Settings
@@ -42,10 +42,9 @@ from geoapp.stages import jsonable, layer, polygons
 from layers.crs import STORE_CRS
 from layers.schema import LEDGER_STAGES, RECLAMATION_MODES
 
-UNITS = {"reclaimed_mu": ("亩", "mu"), "reclaimed_plots": ("宗", "plots"),
-         "reclaimed_mu_cumulative": ("亩", "mu")}
-METRIC_ZH = {"reclaimed_mu": "盘活面积", "reclaimed_plots": "盘活地块数",
-             "reclaimed_mu_cumulative": "累计盘活面积"}
+UNITS = {m: (words.unit(m, "zh"), words.unit(m, "en"))
+         for m in ("reclaimed_mu", "reclaimed_plots", "reclaimed_mu_cumulative")}
+METRIC_ZH = {m: words.value("target_metric", m) for m in UNITS}
 _LOW_EFF_COLUMNS = ("plot_id", "area_mu", "district_code", "town_code", "park_id", "zone_type",
                     "grade", "reasons", "reasons_zh")
 
@@ -103,7 +102,7 @@ def _names(layers: dict) -> dict[tuple[str, str], str]:
 
 def _ledger_plots(plots, states, scopes, area, *, as_of, stalled_days, low_ids) -> gpd.GeoDataFrame:
     out = states.copy()
-    out["stage_zh"] = out["stage"].map(STAGE_LABELS_ZH)
+    out["stage_zh"] = out["stage"].map({s: words.value("stage", s) for s in LEDGER_STAGES})
     out["mode_zh"] = out["mode"].map(lambda m: RECLAMATION_MODES.get(m) if isinstance(m, str)
                                      else None)
     out["area_mu"] = area.reindex(out.index)
@@ -316,5 +315,5 @@ def _headline(r: dict) -> str:
 
     pct = "—" if pd.isna(r["pct"]) else f"{r['pct']:.1%}"
     return (f"{name} {span} {METRIC_ZH[r['metric']]}: {num(r['achieved'])} / {r['target']:g} "
-            f"{unit} ({pct}); 按计划应达 {num(r['expected_by_date'])}, "
-            f"按当前速度预计 {num(r['forecast'])}")
+            f"{unit} ({pct}); {words.text('reclamation.expected')} {num(r['expected_by_date'])}, "
+            f"{words.text('reclamation.forecast')} {num(r['forecast'])}")

@@ -1,10 +1,11 @@
-"""Chinese labels, units and descriptions of the columns geoapp writes, declared once.
+"""Column labels: Chinese and English names, units and descriptions, declared once.
 
 The canonical layer columns take their label and unit from :mod:`layers.schema`; the columns
 the analyses derive (areas in mu, per-mu indicators, grades, rankings, reclamation progress,
-cluster measures) are described here. Exports use :func:`header` for Chinese spreadsheet
-headers with the unit in brackets (``"亩均税收(万元/亩)"``) and ``README.txt`` uses
-:func:`describe`.
+cluster measures) are described here; the efficiency indicators take their Chinese names
+from :data:`analysis.efficiency.LABELS_ZH` (never typed twice). Exports use :func:`header`
+for spreadsheet headers with the unit in brackets (``"亩均税收(万元/亩)"``, English
+``"Tax per mu (10k CNY/mu)"``) and ``README.txt`` uses :func:`describe`.
 
 Fractions (growth rates, shares, progress) are stored as fractions (0.10 = +10 %); their unit
 is ``"%"`` and spreadsheets show them with a percent number format.
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
-from layers.schema import INDUSTRIES, RECLAMATION_MODES, SCHEMAS
+from analysis.efficiency import LABELS_ZH as INDICATOR_ZH
+from analysis.efficiency import UNITS as INDICATOR_UNITS
+from geoapp.words.values import COLUMN_KINDS, LIST_COLUMNS, PROJECT_STAGE_NAMES
+from layers.schema import SCHEMAS
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,65 @@ class Label:
         One-line English description for ``README.txt``.
     fraction
         Whether the values are fractions shown as percentages (0.10 → 10 %).
+    name_en
+        Short English name for tables and cards; empty: made from the column name.
     """
 
     zh: str
     unit: str = ""
     en: str = ""
     fraction: bool = False
+    name_en: str = ""
+
+    def name(self, lang: str = "zh", column: str = "") -> str:
+        """The name in ``lang`` (``"zh"`` or ``"en"``), without the unit."""
+        if lang == "zh":
+            return self.zh
+        return self.name_en or (column.replace("_", " ").capitalize() if column else self.zh)
+
+    def unit_in(self, lang: str = "zh") -> str:
+        """The unit in ``lang``: ``"万元/亩"`` or ``"10k CNY/mu"``."""
+        return self.unit if lang == "zh" else UNIT_EN.get(self.unit, self.unit)
+
+
+UNIT_EN: dict[str, str] = {
+    "万元": "10k CNY", "万元/亩": "10k CNY/mu", "亩": "mu", "家": "firms", "块": "plots",
+    "个": "", "分": "points", "吨标煤": "tce", "吨": "t", "人": "persons", "天": "days",
+    "万元/吨标煤": "10k CNY/tce", "万元/吨": "10k CNY/t", "万元/人": "10k CNY/person",
+    "家/km²": "firms/km²", "条": "entries",
+}
+"""English of the units (units not listed read the same in both languages)."""
+
+COUNT_UNITS: frozenset[str] = frozenset({"家", "块", "个", "条", "人", "天"})
+"""Units of whole numbers (counts, days)."""
+SCORE_UNIT = "分"
+NAME_SUFFIX = "_name"
+"""Suffix of the column that names the coded values of another (``status_name``)."""
+_NAME_ZH = "名称"
+_CODE_ZH = "代码"
+"""Unit of evaluation scores and points."""
+
+
+def _field(layer: str, column: str, en: str = "", name_en: str = "") -> Label:
+    """A column labelled as in the layer's schema (:mod:`layers.schema`), plus English."""
+    f = next(f for f in SCHEMAS[layer].fields if f.name == column)
+    return Label(f.label_zh, f.unit, en, name_en=name_en)
+
+
+def _indicator(column: str, en: str, name_en: str, *, unit: str = "",
+               fraction: bool = False) -> Label:
+    """An efficiency indicator named as in :data:`analysis.efficiency.LABELS_ZH`."""
+    return Label(INDICATOR_ZH[column], unit or INDICATOR_UNITS.get(column, ""), en,
+                 fraction=fraction, name_en=name_en)
+
+
+def _growth(indicator: str, en: str, name_en: str) -> Label:
+    """Year-on-year growth of an indicator: its name + 增长率, a fraction shown as %."""
+    return Label(f"{INDICATOR_ZH[indicator]}{GROWTH_ZH}", "%", en, fraction=True,
+                 name_en=name_en)
+
+
+GROWTH_ZH = "增长率"
 
 
 COLUMN_LABELS: dict[str, Label] = {
@@ -48,60 +103,83 @@ COLUMN_LABELS: dict[str, Label] = {
     "code": Label("代码", en="code"),
     # areas and overlays derived on analysis
     "area_m2": Label("面积", "m²", "land area measured in UTM 51N"),
-    "area_mu": Label("面积", "亩", "land area in mu (1 mu = 666.67 m²), measured in UTM 51N"),
+    "area_mu": Label("面积", "亩", "land area in mu (1 mu = 666.67 m²), measured in UTM 51N",
+                     name_en="Area"),
+    "status": _field("plots", "status", "use status of the plot", "Status"),
+    "land_use": _field("plots", "land_use", "land use of the plot", "Land use"),
+    "level": _field("parks", "level", "level of the park", "Level"),
+    "lead_industries": _field("parks", "lead_industries", "lead industries of the park",
+                              "Lead industries"),
+    "ledger_stage": Label("盘活状态", "", "latest reclamation stage of the plot",
+                          name_en="Reclamation stage"),
     "geom_area_mu": Label("图斑面积", "亩", "area of the drawn polygon in mu"),
     "land_area_mu": Label("用地面积", "亩", "land area in mu used as the per-mu denominator"),
     "register_area_mu": Label("登记面积", "亩", "registered (legal) plot area in mu"),
     "area_diff_share": Label("面积差异", "%", "relative difference drawn vs registered area",
                              fraction=True),
-    "park_id": Label("园区编号", en="park the plot lies in"),
-    "park_name": Label("园区名称", en="name of the park"),
-    "town_code": Label("街镇代码", en="town (街镇) the plot lies in"),
-    "town_name": Label("街镇名称", en="name of the town"),
-    "district_code": Label("区划代码", en="district code (310113 Baoshan, 310116 Jinshan)"),
-    "district_name": Label("区名称", en="name of the district"),
-    "zone_type": Label("区块类型", en="industrial zoning: 104 block, 195 area or 198 area"),
+    "park_id": _field("parks", "park_id", "park the plot lies in", "Park id"),
+    "park_name": Label("园区名称", en="name of the park", name_en="Park"),
+    "town_code": _field("towns", "code", "town (街镇) the plot lies in", "Town code"),
+    "town_name": _field("towns", "name", "name of the town", "Town"),
+    "district_code": _field("districts", "code", "district code (310113 Baoshan, 310116 Jinshan)",
+                            "District code"),
+    "district_name": _field("districts", "name", "name of the district", "District"),
+    "zone_type": _field("zones", "zone_type", "industrial zoning: 104 block, 195 area or 198 area",
+                        "Zone"),
     # counts
-    "n_enterprises": Label("企业数", "家", "distinct enterprises whose figures the row sums"),
-    "n_plots": Label("地块数", "块", "number of plots in the row"),
+    "n_enterprises": Label("企业数", "家", "distinct enterprises whose figures the row sums",
+                           name_en="Enterprises"),
+    "n_plots": Label("地块数", "块", "number of plots in the row", name_en="Plots"),
     "n_projects": Label("项目数", "个", "number of projects in the row"),
     # sums of enterprise figures on aggregates
-    "output_wan": Label("工业总产值", "万元", "industrial output, 万元"),
-    "tax_wan": Label("税收", "万元", "tax paid, 万元"),
-    "value_added_wan": Label("工业增加值", "万元", "industrial value added, 万元"),
-    "revenue_wan": Label("营业收入", "万元", "operating revenue, 万元"),
-    "rd_wan": Label("研发投入", "万元", "R&D spending, 万元"),
-    "energy_tce": Label("综合能耗", "吨标煤", "energy use, tonnes of coal equivalent"),
-    "emissions_t": Label("主要污染物排放", "吨", "main pollutant emissions, tonnes"),
-    "employees": Label("从业人员", "人", "employees"),
+    "output_wan": _field("enterprises", "output_wan", "industrial output, 万元", "Output"),
+    "tax_wan": _field("enterprises", "tax_wan", "tax paid, 万元", "Tax"),
+    "value_added_wan": _field("enterprises", "value_added_wan", "industrial value added, 万元",
+                              "Value added"),
+    "revenue_wan": _field("enterprises", "revenue_wan", "operating revenue, 万元", "Revenue"),
+    "rd_wan": _field("enterprises", "rd_wan", "R&D spending, 万元", "R&D spending"),
+    "energy_tce": _field("enterprises", "energy_tce", "energy use, tonnes of coal equivalent",
+                         "Energy use"),
+    "emissions_t": _field("enterprises", "emissions_t", "main pollutant emissions, tonnes",
+                          "Emissions"),
+    "employees": _field("enterprises", "employees", "employees", "Employees"),
     # per-mu and intensity indicators
-    "tax_per_mu": Label("亩均税收", "万元/亩", "tax per mu of land"),
-    "output_per_mu": Label("亩均产值", "万元/亩", "industrial output per mu of land"),
-    "value_added_per_mu": Label("亩均增加值", "万元/亩", "value added per mu of land"),
-    "revenue_per_mu": Label("亩均营业收入", "万元/亩", "operating revenue per mu of land"),
+    "tax_per_mu": _indicator("tax_per_mu", "tax per mu of land", "Tax per mu"),
+    "output_per_mu": _indicator("output_per_mu", "industrial output per mu of land",
+                                "Output per mu"),
+    "value_added_per_mu": _indicator("value_added_per_mu", "value added per mu of land",
+                                     "Value added per mu"),
+    "revenue_per_mu": _indicator("revenue_per_mu", "operating revenue per mu of land",
+                                 "Revenue per mu"),
     "investment_intensity": Label("投资强度", "万元/亩", "investment per mu of land"),
-    "rd_intensity": Label("研发投入强度", "%", "R&D spending / revenue", fraction=True),
-    # growth against targets
-    "tax_per_mu_growth": Label("亩均税收增长率", "%", "year-on-year growth of tax per mu",
+    "rd_intensity": _indicator("rd_intensity", "R&D spending / revenue", "R&D intensity", unit="%",
                                fraction=True),
-    "output_per_mu_growth": Label("亩均产值增长率", "%", "year-on-year growth of output per mu",
-                                  fraction=True),
+    # growth against targets
+    "tax_per_mu_growth": _growth("tax_per_mu", "year-on-year growth of tax per mu",
+                                 "Tax per mu growth"),
+    "output_per_mu_growth": _growth("output_per_mu", "year-on-year growth of output per mu",
+                                    "Output per mu growth"),
     "investment_intensity_growth": Label("投资强度增长率", "%",
                                          "growth of investment intensity", fraction=True),
     # evaluation
-    "score": Label("综合得分", "分", "comprehensive evaluation score (0-100)"),
-    "grade": Label("评价等级", "", "comprehensive evaluation grade A/B/C/D"),
-    "rank": Label("排名", "", "rank, 1 = best"),
+    "score": Label("综合得分", "分", "comprehensive evaluation score (0-100)", name_en="Score"),
+    "grade": Label("评价等级", "", "comprehensive evaluation grade A/B/C/D", name_en="Grade"),
+    "rank": Label("排名", "", "rank, 1 = best", name_en="Rank"),
     "low_efficiency": Label("是否低效", "", "1 when the plot is on the low-efficiency list"),
-    "reasons": Label("低效原因", "", "why the plot is on the low-efficiency list"),
+    "reasons": Label("低效原因", "", "why the plot is on the low-efficiency list",
+                     name_en="Low-efficiency reasons"),
     # reclamation
-    "stage": Label("当前状态", "", "latest reclamation (or project) stage"),
-    "mode": Label("处置方式", "", "reclamation mode (vacate/acquire/lease/codevelop/upgrade)"),
+    "stage": _field("ledger", "stage", "latest reclamation (or project) stage", "Stage"),
+    "mode": _field("ledger", "mode", "reclamation mode (vacate/acquire/lease/codevelop/upgrade)",
+                   "Mode"),
     "last_date": Label("最近进展日期", "", "date of the latest ledger entry"),
-    "reclaimed_mu": Label("已盘活面积", "亩", "land reclaimed, mu"),
-    "reclaimed_plots": Label("已盘活地块数", "块", "plots reclaimed"),
+    "reclaimed_mu": Label("已盘活面积", "亩", "land reclaimed, mu",
+          name_en="Land reclaimed"),
+    "reclaimed_plots": Label("已盘活地块数", "块", "plots reclaimed",
+          name_en="Plots reclaimed"),
     "reclaimed_mu_cumulative": Label("累计盘活面积", "亩",
-                                     "land reclaimed since the base year, mu"),
+                                     "land reclaimed since the base year, mu",
+          name_en="Land reclaimed since base year"),
     "progress": Label("完成率", "%", "reclaimed / target", fraction=True),
     "stalled": Label("是否停滞", "", "1 when the plot has had no progress for too long"),
     "days_since_event": Label("距上次进展天数", "天", "days since the latest ledger entry"),
@@ -110,7 +188,7 @@ COLUMN_LABELS: dict[str, Label] = {
     "forecast": Label("年末预测", "", "achieved / elapsed share: year-end at the current rate"),
     "elapsed_fraction": Label("时间进度", "%", "share of the target period elapsed",
                               fraction=True),
-    "since_year": Label("起算年份", "", "first year counted by a cumulative target"),
+    "since_year": _field("targets", "since_year", "first year counted by a cumulative target"),
     "group": Label("分组", "", "breakdown dimension (mode, town, park)"),
     "group_id": Label("分组编号", "", "mode, town code or park id of the breakdown row"),
     "park_investment_intensity": Label("园区投资强度", "万元/亩",
@@ -129,25 +207,31 @@ COLUMN_LABELS: dict[str, Label] = {
     "lon": Label("经度", "°", "longitude of the point (representative point for areas)"),
     "lat": Label("纬度", "°", "latitude of the point (representative point for areas)"),
     "wkt": Label("几何(WKT)", "", "geometry as well-known text, lon/lat degrees"),
-    "synthetic": Label("合成数据", "", "1 when the row is synthetic (made up for tests/demos)"),
+    "synthetic": _field("parks", "synthetic",
+                        "1 when the row is synthetic (made up for tests/demos)"),
     # names used by analysis/ (efficiency, grading, low_efficiency, reclamation, concentration)
-    "land_mu": Label("用地面积", "亩", "land area in mu, the per-mu denominator"),
-    "value_added_per_tce": Label("单位能耗增加值", "万元/吨标煤",
-                                 "value added per tonne of coal equivalent"),
-    "tax_per_tce": Label("单位能耗税收", "万元/吨标煤", "tax per tonne of coal equivalent"),
-    "value_added_per_t_emissions": Label("单位排放增加值", "万元/吨",
-                                         "value added per tonne of emissions"),
-    "labour_productivity": Label("全员劳动生产率", "万元/人", "value added per employee"),
-    "plot_ratio": Label("容积率", "", "floor area / land area (m²/m²)"),
+    "land_mu": _field("projects", "land_mu", "land area in mu, the per-mu denominator", "Land"),
+    "value_added_per_tce": _indicator("value_added_per_tce",
+                                      "value added per tonne of coal equivalent",
+                                      "Value added per tce"),
+    "tax_per_tce": _indicator("tax_per_tce", "tax per tonne of coal equivalent", "Tax per tce"),
+    "value_added_per_t_emissions": _indicator("value_added_per_t_emissions",
+                                              "value added per tonne of emissions",
+                                              "Value added per t emissions"),
+    "labour_productivity": _indicator("labour_productivity", "value added per employee",
+                                      "Labour productivity"),
+    "plot_ratio": _indicator("plot_ratio", "floor area / land area (m²/m²)", "Plot ratio"),
     "new_land_mu": Label("新增产业用地面积", "亩", "land supplied in the year, mu"),
     "new_land_investment_wan": Label("新增产业用地合同投资", "万元",
                                      "contracted investment on land supplied in the year"),
-    "new_land_investment_intensity": Label("新增产业用地投资强度", "万元/亩",
-                                           "contracted investment per mu of new land"),
+    "new_land_investment_intensity": _indicator("new_land_investment_intensity",
+                                                "contracted investment per mu of new land",
+                                                "New land investment intensity"),
     "project_investment_wan": Label("项目总投资", "万元", "investment of the projects"),
     "project_land_mu": Label("项目用地面积", "亩", "land of the projects, mu"),
-    "project_investment_intensity": Label("项目投资强度", "万元/亩",
-                                          "project investment per mu of land"),
+    "project_investment_intensity": _indicator("project_investment_intensity",
+                                               "project investment per mu of land",
+                                               "Project investment intensity"),
     "target_met": Label("是否达标", "", "whether the growth target is met"),
     "reasons_zh": Label("低效原因(中文)", "", "reasons in Chinese"),
     "imputed_items": Label("缺项补值指标", "", "evaluation items filled in for missing data"),
@@ -165,7 +249,7 @@ COLUMN_LABELS: dict[str, Label] = {
     "corrected": Label("是否更正", "", "whether a later entry corrected an earlier one"),
     "last_note": Label("最近进展", "", "note of the latest ledger entry"),
     "achieved": Label("已完成", "", "amount achieved towards the target"),
-    "industry": Label("行业", "", "industry code"),
+    "industry": _field("enterprises", "industry", "industry code", "Industry"),
     # evaluation (analysis/efficiency, grading, low_efficiency, ranking)
     "new_land_investment_intensity_growth": Label(
         "新增产业用地投资强度增长率", "%", "growth of the investment intensity of new land",
@@ -174,7 +258,8 @@ COLUMN_LABELS: dict[str, Label] = {
     "low_efficiency_mu": Label("低效用地面积", "亩", "land of low-efficiency plots, mu"),
     "low_efficiency_share": Label("低效用地占比", "%", "low-efficiency land / land",
                                   fraction=True),
-    "n_low_efficiency_plots": Label("低效地块数", "块", "plots on the low-efficiency list"),
+    "n_low_efficiency_plots": Label("低效地块数", "块", "plots on the low-efficiency list",
+                                    name_en="Low-efficiency plots"),
     "on_low_efficiency_list": Label("在低效清单", "", "the plot is on the low-efficiency list"),
     "target": Label("目标值", "", "the plan's target (亩, plots, or a growth fraction)"),
     "scope_name": Label("范围名称", "", "name of the district, town or park"),
@@ -211,25 +296,16 @@ COLUMN_LABELS: dict[str, Label] = {
     "lisa_class": Label("LISA聚类", "", "HH, LL, HL, LH or ns at 5 % (tax per mu)"),
     "n_neighbours": Label("邻居数", "个", "neighbours in the spatial weights"),
     "cell_id": Label("格网编号", "", "grid cell id"),
+    # the app's own tables (the data-quality report: one row per problem)
+    "layer": Label("图层", "", "layer the problem is in", name_en="Layer"),
+    "row": Label("行号", "", "row of the problem (0 = first)", name_en="Row"),
+    "id": Label("编号", "", "key of the row", name_en="Id"),
+    "column": Label("字段", "", "column of the problem", name_en="Column"),
+    "problem": Label("问题", "", "what is wrong", name_en="Problem"),
+    "item": Label("评价指标", "", "evaluation item", name_en="Item"),
+    "points": Label("得分", "分", "points the item adds to the score", name_en="Points"),
 }
 """Labels of the columns the analyses derive (canonical columns come from the schemas)."""
-
-VALUE_LABELS: dict[str, dict[str, str]] = {
-    "industry": INDUSTRIES,
-    "mode": RECLAMATION_MODES,
-    "status": {"in_use": "在用", "idle": "闲置", "under_construction": "在建"},
-    "stage": {
-        "identified": "已认定", "in_progress": "推进中", "reclaimed": "已盘活",
-        "reused": "已再利用",
-        "signed": "已签约", "started": "已开工", "under_construction": "在建",
-        "completed": "已竣工", "in_production": "已投产",
-    },
-    "level": {"municipal": "市级", "district": "区级", "other": "其他"},
-    "scale": {"above": "规上", "below": "规下"},
-    "scope_type": {"district": "区", "town": "街镇", "park": "园区"},
-}
-"""Chinese labels of coded values, used in the XLSX report (``lead_industries`` is split on
-``;`` and each code translated; booleans become 是/否)."""
 
 _SUFFIX_UNITS = (
     ("_per_mu", "万元/亩"),
@@ -246,11 +322,13 @@ def _schema_label(column: str, layers) -> Label | None:
         for f in SCHEMAS[name].fields:
             if f.name == column and f.label_zh:
                 known = COLUMN_LABELS.get(column)
-                return Label(f.label_zh, f.unit, known.en if known else "")
+                return Label(f.label_zh, f.unit, known.en if known else "",
+                             fraction=known.fraction if known else False,
+                             name_en=known.name_en if known else "")
     return None
 
 
-def label(column: str, layer: str | None = None) -> Label:
+def column_label(column: str, layer: str | None = None) -> Label:
     """Find the label of one column.
 
     Parameters
@@ -287,8 +365,8 @@ def label(column: str, layer: str | None = None) -> Label:
     return Label(column, "", "")
 
 
-_STAGE_ZH = {"signed": "已签约", "started": "已开工", "under_construction": "在建",
-             "completed": "已竣工", "in_production": "已投产"}
+_STAGE_ZH = {code: zh for code, (zh, _) in PROJECT_STAGE_NAMES.items()}
+_CODED = frozenset(COLUMN_KINDS) | LIST_COLUMNS
 
 
 def _derived(column: str) -> Label | None:
@@ -299,6 +377,11 @@ def _derived(column: str) -> Label | None:
             base = COLUMN_LABELS[column[len(prefix):]]
             unit = "分" if prefix == "contrib_" else base.unit
             return Label(f"{base.zh}{zh}", unit, f"{en}: {base.en}")
+    if column.endswith(NAME_SUFFIX) and column.removesuffix(NAME_SUFFIX) in _CODED:
+        stem = column.removesuffix(NAME_SUFFIX)
+        base = column_label(stem)
+        return Label(f"{base.zh}{_NAME_ZH}", "", f"{base.en or stem}, by name",
+                     name_en=f"{base.name('en', stem)} name")
     if column in _STAGE_ZH:
         return Label(f"{_STAGE_ZH[column]}项目数", "个", f"projects at stage {column}")
     for prefix, zh, unit in (("n_projects_", "项目数", "个"),
@@ -312,10 +395,11 @@ def _derived(column: str) -> Label | None:
                                    ("_target_met", "是否达标", "", False)):
         if column.endswith(suffix):
             stem = column[: -len(suffix)]
-            base = label(stem if stem in COLUMN_LABELS else f"{stem}_growth")
-            name = base.zh.removesuffix("增长率")
+            base = column_label(stem if stem in COLUMN_LABELS else f"{stem}_growth")
+            name = base.zh.removesuffix(GROWTH_ZH)
             return Label(f"{name}{zh}", unit, f"{zh}: {base.en}", fraction=frac)
-    for prefix, zh in (("output_", "亩均产值"), ("tax_", "亩均税收")):
+    for prefix, zh in (("output_", INDICATOR_ZH["output_per_mu"]),
+                       ("tax_", INDICATOR_ZH["tax_per_mu"])):
         rest = column[len(prefix):]
         if column.startswith(prefix) and rest.split("_")[0] in ("gi", "lisa"):
             base = COLUMN_LABELS.get(rest)
@@ -324,13 +408,19 @@ def _derived(column: str) -> Label | None:
     return None
 
 
-def header(column: str, layer: str | None = None) -> str:
-    """Chinese spreadsheet header with the unit in brackets, e.g. ``"亩均税收(万元/亩)"``."""
-    lab = label(column, layer)
-    return f"{lab.zh}({lab.unit})" if lab.unit else lab.zh
+def header(column: str, layer: str | None = None, lang: str = "zh") -> str:
+    """Spreadsheet header with the unit in brackets.
+
+    ``"亩均税收(万元/亩)"`` in Chinese, ``"Tax per mu (10k CNY/mu)"`` in English.
+    """
+    lab = column_label(column, layer)
+    name, unit = lab.name(lang, column), lab.unit_in(lang)
+    if not unit:
+        return name
+    return f"{name}({unit})" if lang == "zh" else f"{name} ({unit})"
 
 
-def headers(columns, layer: str | None = None) -> dict[str, str]:
+def headers(columns, layer: str | None = None, lang: str = "zh") -> dict[str, str]:
     """``{column: header}`` for a table, made unique by adding the column name on clashes.
 
     Parameters
@@ -339,11 +429,17 @@ def headers(columns, layer: str | None = None) -> dict[str, str]:
         Column names in order.
     layer
         Canonical layer name, when the table is one.
+    lang
+        ``"zh"`` or ``"en"``.
     """
+    columns = list(columns)
+    present = {str(c) for c in columns}
     out: dict[str, str] = {}
     seen: set[str] = set()
     for col in columns:
-        text = header(str(col), layer)
+        text = header(str(col), layer, lang)
+        if f"{col}{NAME_SUFFIX}" in present:  # codes beside their names
+            text += _CODE_ZH if lang == "zh" else " code"
         if text in seen:
             text = f"{text}[{col}]"
         seen.add(text)
@@ -353,32 +449,9 @@ def headers(columns, layer: str | None = None) -> dict[str, str]:
 
 def describe(column: str, layer: str | None = None) -> str:
     """One line for ``README.txt``: ``"tax_per_mu  亩均税收 (万元/亩): tax per mu of land"``."""
-    lab = label(column, layer)
+    lab = column_label(column, layer)
     unit = f" ({lab.unit})" if lab.unit else ""
     en = f": {lab.en}" if lab.en and lab.en != lab.zh else ""
     if lab.fraction:
         en += " [stored as a fraction, 0.10 = 10 %]"
     return f"{column}  {lab.zh}{unit}{en}"
-
-
-def translate_values(column: str, values: pd.Series) -> pd.Series:
-    """Coded values shown in Chinese (industry, mode, stage, status...; booleans as 是/否).
-
-    Parameters
-    ----------
-    column
-        Column name; decides the code list (:data:`VALUE_LABELS`).
-    values
-        The column. Unknown codes and other columns are returned unchanged.
-    """
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.map({True: "是", False: "否"}).astype(object)
-    if column == "lead_industries":
-        return values.map(
-            lambda v: "；".join(INDUSTRIES.get(c.strip(), c.strip()) for c in v.split(";"))
-            if isinstance(v, str) else v
-        )
-    codes = VALUE_LABELS.get(column)
-    if codes is None:
-        return values
-    return values.map(lambda v: codes.get(v, v) if isinstance(v, str) else v)

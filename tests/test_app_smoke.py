@@ -109,3 +109,47 @@ def test_first_load_reads_and_analyses_the_workspace_once(tmp_path, monkeypatch)
     at.sidebar.selectbox(key="year_choice").set_value(years[0]).run()
     assert not at.exception, at.exception
     assert runs == dict.fromkeys(STAGES, 2)
+
+
+def test_the_app_shows_the_grades_the_settings_and_the_export_give(demo_workspace, tmp_path,
+                                                                   monkeypatch):
+    """One truth: `config set evaluation.preset huaian`, then analyze, export and the app all
+    show the same huaian grades, and the app computes nothing when the results are fresh."""
+    import importlib
+    import shutil
+
+    import pandas as pd
+
+    from geoapp.app import loading
+    from geoapp.cli import main
+    from geoapp.pipeline import STAGES
+
+    ws = tmp_path / "ws.gpkg"
+    shutil.copy(demo_workspace, ws)
+    assert main(["config", str(ws), "set", "evaluation.preset", "huaian"]) == 0
+    assert main(["analyze", str(ws), "--out", str(tmp_path / "out")]) == 0
+    exported = tmp_path / "ents.csv"
+    assert main(["export", str(ws), "--layer", "enterprises_evaluated", "--out",
+                 str(exported)]) == 0
+    runs = dict.fromkeys(STAGES, 0)
+    for name in STAGES:
+        module = importlib.import_module(f"geoapp.stages.{name}")
+
+        def counted(*args, _run=module.run, _name=name, **kwargs):
+            runs[_name] += 1
+            return _run(*args, **kwargs)
+
+        monkeypatch.setattr(module, "run", counted)
+    data = loading.load_app_data(str(ws), loading.workspace_mtime(ws))
+    assert runs == dict.fromkeys(STAGES, 0)  # read back, not recomputed
+    app = data.results["evaluation"].enterprises.set_index("ent_id")["grade"]
+    cli = pd.read_csv(exported, dtype={"ent_id": str}).set_index("ent_id")["grade"]
+    folder = pd.read_csv(tmp_path / "out" / "enterprises.csv",
+                         dtype={"ent_id": str}).set_index("ent_id")["grade"]
+    assert data.results["evaluation"].summary["preset"] == "huaian"
+    assert app.to_dict() == cli.to_dict() == folder.to_dict()
+    monkeypatch.setenv("GEOAPP_WORKSPACE", str(ws))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    assert runs == dict.fromkeys(STAGES, 0)

@@ -225,7 +225,7 @@ def demo_ws(tmp_path_factory) -> Path:
 
 def test_analyze_on_a_full_disk_writes_nothing(demo_ws, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
-    monkeypatch.setattr("geoapp.export.xlsx_report", enospc)  # after every other file
+    monkeypatch.setattr("geoapp.export.report.xlsx_report", enospc)  # after every other file
     assert main(["analyze", str(demo_ws), "--out", str(out)]) == 2
     assert_clear(capsys.readouterr().err, "the disk is full")
     assert not out.exists()

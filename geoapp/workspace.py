@@ -21,7 +21,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -391,39 +391,45 @@ class Workspace:
             raise write_error(self.path, exc) from exc
 
     def _append_rows(self, name, rows, check) -> int:
+        with self._immediate() as con:
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")')]
+            if not cols:
+                raise WorkspaceError(f"workspace has no table '{name}'")
+            extra = [c for c in rows.columns if c not in cols]
+            if extra:
+                raise WorkspaceError(f"table '{name}' has no columns {extra}")
+            if check is not None:
+                existing = pd.read_sql_query(f'SELECT * FROM "{name}" ORDER BY fid', con)
+                lay = SCHEMAS.get(name)
+                if lay is not None:
+                    for f in lay.fields:
+                        if f.name in existing.columns and not f.numeric:
+                            existing[f.name] = existing[f.name].astype("str")
+                check(existing.drop(columns=["fid"]), rows)
+            use = list(rows.columns)
+            values = [tuple(None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
+                            for v in rec) for rec in rows.itertuples(index=False, name=None)]
+            quoted = ", ".join(f'"{c}"' for c in use)
+            marks = ", ".join("?" for _ in use)
+            con.executemany(f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', values)
+            _own_tables(con)
+            _track(con, [name])
+        return len(rows)
+
+    @contextlib.contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): committed whole, or rolled back."""
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
             try:
-                cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")')]
-                if not cols:
-                    raise WorkspaceError(f"workspace has no table '{name}'")
-                extra = [c for c in rows.columns if c not in cols]
-                if extra:
-                    raise WorkspaceError(f"table '{name}' has no columns {extra}")
-                if check is not None:
-                    existing = pd.read_sql_query(f'SELECT * FROM "{name}" ORDER BY fid', con)
-                    lay = SCHEMAS.get(name)
-                    if lay is not None:
-                        for f in lay.fields:
-                            if f.name in existing.columns and not f.numeric:
-                                existing[f.name] = existing[f.name].astype("str")
-                    check(existing.drop(columns=["fid"]), rows)
-                use = list(rows.columns)
-                values = [tuple(None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
-                                for v in rec) for rec in rows.itertuples(index=False, name=None)]
-                quoted = ", ".join(f'"{c}"' for c in use)
-                marks = ", ".join("?" for _ in use)
-                con.executemany(f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', values)
-                _own_tables(con)
-                _track(con, [name])
+                yield con
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
         finally:
             con.close()
-        return len(rows)
 
     # -- versions, settings and results (geoapp's own tables) ------------------------------
     def _read_own(self, sql: str, params: tuple = ()) -> list[tuple]:
@@ -444,18 +450,9 @@ class Workspace:
         """Run ``work(con)`` in one write transaction, with geoapp's own tables present."""
         self.check()
         try:
-            con = self._connect()
-            try:
-                con.execute("BEGIN IMMEDIATE")
-                try:
-                    _own_tables(con)
-                    work(con)
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-            finally:
-                con.close()
+            with self._immediate() as con:
+                _own_tables(con)
+                work(con)
         except WRITE_ERRORS as exc:
             raise write_error(self.path, exc) from exc
 

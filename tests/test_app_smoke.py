@@ -75,15 +75,12 @@ def test_search_selects_a_plot(app, workspace):
     assert any(m.value == f"**地块 {pid}**" for m in app.markdown)
 
 
-def test_first_load_reads_and_analyses_the_workspace_once(tmp_path, monkeypatch):
-    """The year is resolved before the load, so the legend and every other cache built on
-    the data share its key: each stage runs once on first load, and not again on a rerun."""
+def count_stage_runs(monkeypatch) -> dict[str, int]:
+    """Count each stage's runs from now on (the pipeline looks ``run`` up at call time)."""
     import importlib
 
-    from geoapp.pipeline import STAGES, build_demo_workspace
+    from geoapp.pipeline import STAGES
 
-    path = tmp_path / "once.gpkg"  # a workspace no other test has loaded (cold caches)
-    build_demo_workspace(path, seed=4, n_plots=200)
     runs = dict.fromkeys(STAGES, 0)
     for name in STAGES:
         module = importlib.import_module(f"geoapp.stages.{name}")
@@ -93,6 +90,18 @@ def test_first_load_reads_and_analyses_the_workspace_once(tmp_path, monkeypatch)
             return _run(*args, **kwargs)
 
         monkeypatch.setattr(module, "run", counted)
+    return runs
+
+
+def test_first_load_reads_and_analyses_the_workspace_once(tmp_path, monkeypatch):
+    """The year is resolved before the load, so the legend and every other cache built on
+    the data share its key: each stage runs once on first load, and not again on a rerun."""
+
+    from geoapp.pipeline import STAGES, build_demo_workspace
+
+    path = tmp_path / "once.gpkg"  # a workspace no other test has loaded (cold caches)
+    build_demo_workspace(path, seed=4, n_plots=200)
+    runs = count_stage_runs(monkeypatch)
     monkeypatch.setenv("GEOAPP_WORKSPACE", str(path))
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
@@ -115,7 +124,6 @@ def test_the_app_shows_the_grades_the_settings_and_the_export_give(demo_workspac
                                                                    monkeypatch):
     """One truth: `config set evaluation.preset huaian`, then analyze, export and the app all
     show the same huaian grades, and the app computes nothing when the results are fresh."""
-    import importlib
     import shutil
 
     import pandas as pd
@@ -131,15 +139,7 @@ def test_the_app_shows_the_grades_the_settings_and_the_export_give(demo_workspac
     exported = tmp_path / "ents.csv"
     assert main(["export", str(ws), "--layer", "enterprises_evaluated", "--out",
                  str(exported)]) == 0
-    runs = dict.fromkeys(STAGES, 0)
-    for name in STAGES:
-        module = importlib.import_module(f"geoapp.stages.{name}")
-
-        def counted(*args, _run=module.run, _name=name, **kwargs):
-            runs[_name] += 1
-            return _run(*args, **kwargs)
-
-        monkeypatch.setattr(module, "run", counted)
+    runs = count_stage_runs(monkeypatch)
     data = loading.load_app_data(str(ws), loading.workspace_mtime(ws))
     assert runs == dict.fromkeys(STAGES, 0)  # read back, not recomputed
     app = data.results["evaluation"].enterprises.set_index("ent_id")["grade"]

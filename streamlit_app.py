@@ -53,6 +53,16 @@ def get_years(path: str, mtime: float) -> list[int]:
     return loading.workspace_years(path)
 
 
+@st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
+def get_stale(path: str, mtime: float, year: int) -> list[str]:
+    """Stages whose stored results are out of date.
+
+    Checked once per workspace version and year, and at least hourly (reclamation progress is
+    measured as of today).
+    """
+    return pipeline.stale_stages(path, year=year)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def get_data(path: str, mtime: float, year: int) -> loading.AppData:
     """App data for one workspace version and year (shared, never mutated).
@@ -459,7 +469,7 @@ def main() -> None:
     year = loading.resolve_year(years)
     if years:
         year = st.sidebar.selectbox(t("year"), years, index=years.index(year), key="year_choice")
-    stale = pipeline.stale_stages(path, year=year)
+    stale = get_stale(path, mtime, year)
     if stale:  # computed and stored first, so the cached load below reads fresh results
         with st.spinner(f"{t('reanalysing')}{t('colon')}{_stage_names(stale, lang)} …"):
             pipeline.analyse_workspace(path, year=year, stages=tuple(stale), load=False,

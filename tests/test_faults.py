@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -271,3 +272,22 @@ def test_analyze_output_paths_are_the_final_ones(demo_ws, tmp_path):
     assert "folder: out2 " in readme
     assert leftovers(tmp_path) == []
     shutil.rmtree(out)
+
+
+def test_analyze_of_a_read_only_workspace_writes_the_folder_and_says_nothing_was_stored(
+        demo_ws, tmp_path):
+    if not can_chattr(tmp_path):
+        pytest.skip("chattr +i is not available here")
+    ws = tmp_path / "ro.gpkg"
+    shutil.copy(demo_ws, ws)
+    Workspace(ws).clear_results()
+    subprocess.run(["chattr", "+i", str(ws)], check=True)
+    try:
+        out = tmp_path / "out"
+        assert main(["analyze", str(ws), "--out", str(out)]) == 0
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        assert summary["stages_run"] == ["evaluation", "reclamation", "clusters"]
+        assert summary["notes"] and "results not stored" in summary["notes"][0]
+        assert "read-only" in summary["notes"][0]
+    finally:
+        subprocess.run(["chattr", "-i", str(ws)], check=True)

@@ -212,3 +212,19 @@ def test_export_of_an_unknown_name_lists_what_exists(ws, capsys):
     assert main(["export", str(ws), "--layer", "park_rankings", "--out", "x.csv"]) == 2
     err = capsys.readouterr().err
     assert "park_ranking" in err and "plots_evaluated" in err
+
+
+def test_a_workspace_from_before_versions_starts_being_tracked(ws):
+    """A round-1 workspace has no geoapp tables for versions, settings or results."""
+    con = sqlite3.connect(ws)
+    for table in ("geoapp_layer_versions", "geoapp_runs", "geoapp_results", "geoapp_settings"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                               "AND name LIKE 'geoapp_version_%'").fetchall():
+        con.execute(f'DROP TRIGGER "{name}"')
+    con.commit()
+    con.close()
+    assert pipeline.analyse_workspace(ws, year=2023, as_of=AS_OF, load=False).ran == [
+        "evaluation", "reclamation", "clusters"]
+    assert set(Workspace(ws).layer_versions()) >= {"plots", "enterprises", "ledger"}
+    assert pipeline.analyse_workspace(ws, year=2023, as_of=AS_OF, load=False).ran == []

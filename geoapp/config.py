@@ -31,26 +31,30 @@ def show(settings: Settings) -> str:
     """
     lines = [f"# settings of this workspace ({settings.source}); "
              "change with: geoapp config WS set SECTION.KEY VALUE", ""]
+    policy = settings.evaluation.policy()
+    from_preset = {"cutoffs": list(policy.cutoffs),
+                   "min_years_in_production": policy.min_years_in_production,
+                   "group_by": list(policy.group_by)}
     for name in SECTIONS:
         lines.append(f"[{name}]")
         changed = settings.overrides.get(name, {})
         defaults = DEFAULT_SETTINGS.section(name)
         for key, value in settings.section(name).items():
-            text = to_toml({"x": {key: value}}).splitlines()
-            line = text[1] if len(text) > 1 and not text[1].startswith("[") else f"{key} = {{}}"
-            if isinstance(value, dict) and value:
-                line = f"{key} = {_inline(value)}"
-            mark = ""
+            line = f"{key} = {_inline(value)}"
             if key in changed:
-                mark = f"   # set here (default {_inline(defaults[key])})"
-            lines.append(line + mark)
+                line += f"   # set here (default {_inline(defaults[key])})"
+            elif name == "evaluation" and key in from_preset and not value:
+                line += f"   # the preset's: {_inline(from_preset[key])}"
+            lines.append(line)
         lines.append("")
     return "\n".join(lines)
 
 
 def _inline(value) -> str:
+    """A value as inline TOML (``{ a = 1 }``, ``[0.2, 0.6]``, ``"huaian"``)."""
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_inline(v)}" for k, v in value.items()) + " }"
+        inner = ", ".join(f"{k} = {_inline(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
     text = to_toml({"x": {"v": value}}).splitlines()
     return text[1].removeprefix("v = ") if len(text) > 1 else repr(value)
 

@@ -44,6 +44,7 @@ HANDON_TEXT: dict[str, tuple[str, str]] = {
     "measure": ("量测", "Measurement"),
     "measure_length": ("长度", "Length"),
     "measure_area": ("面积", "Area"),
+    "mu": ("亩", "mu"),
     "export_area_geojson": ("导出范围内地块 GeoJSON", "Export the area's plots (GeoJSON)"),
     "export_area_xlsx": ("导出范围内地块 Excel", "Export the area's plots (XLSX)"),
 }
@@ -68,6 +69,9 @@ HANDON_COLUMNS: dict[str, Label] = {
     "grade_steps": Label("等级升降档数", "", "classes moved up (A→C is -2)",
                          name_en="Classes moved"),
     "base_year": Label("基准年", "", "the year compared with", name_en="Base year"),
+    "n_low_efficiency": Label("低效地块数", "块", "low-efficiency plots",
+                              name_en="Low-efficiency plots"),
+    "n_reclaimed": Label("已盘活地块数", "块", "plots reclaimed", name_en="Plots reclaimed"),
 }
 """Labels of the comparison columns (merged into :data:`geoapp.words.COLUMN_LABELS`)."""
 

@@ -104,7 +104,8 @@ def test_draw_a_rectangle_and_read_its_summary(page, handon_data):
 
 def test_two_year_comparison_shows_the_change_legend(page, handon_data):
     base = max(y for y in handon_data.years if y != handon_data.year)
-    select = page.page.locator(".st-key-compare_year [data-baseweb='select']")
+    page.wait_idle()
+    select = page.page.locator(".st-key-compare_year input")
     select.scroll_into_view_if_needed()
     select.click()
     page.page.get_by_role("option", name=str(base)).click()

@@ -8,6 +8,9 @@ set-up time (``python -m geoapp.offline --install``) into ``static/vendor/`` bes
 ``streamlit_app.py``. That folder is git-ignored: the assets are a dependency, never a copy in
 the repository. Streamlit serves it at ``/app/static/`` when ``server.enableStaticServing`` is
 on (``geoapp app`` turns it on).
+
+The app's draw and measure toolbar is Leaflet.draw, the npm package ``leaflet-draw``, installed
+the same way beside Leaflet (:func:`draw_assets`, used by :mod:`geoapp.maps.draw`).
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def comparison_tables(workspace: str | Path, *, year: int, base_year: int,
         current = evaluated(workspace, year, **kw)[0]
     base = evaluated(workspace, base_year, **kw)[0]
     if years is None:
-        from geoapp.app.loading import workspace_years
+        from geoapp.pipeline import workspace_years
 
         years = workspace_years(workspace) or [base_year, year]
     return {"plot_change": plot_change(current, base, year=year, base_year=base_year),

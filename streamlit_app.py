@@ -18,21 +18,26 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geoapp import maps, pipeline, words
+from geoapp import comparison, maps, pipeline, words
 from geoapp.app import (
+    areas,
     cards,
     downloads,
     filtering,
     loading,
+    printing,
     stage_results,
     symbology,
     tables,
     viewing,
+    yearchange,
 )
+from geoapp.maps.draw import add_draw
 from geoapp.offline import missing_assets
 
 MAP_HEIGHT = 620
 DEFAULT_WORKSPACE = "demo.gpkg"
+ICON = str(Path(__file__).resolve().parent / "geoapp" / "app" / "icon.png")
 
 
 def app_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -303,6 +308,8 @@ def card_ui(data: loading.AppData, lang: str) -> None:
                                  hide_index=True)
         elif card.get("scorecard") is not None:
             st.dataframe(tables.scorecard_view(card["scorecard"], lang), hide_index=True)
+        if kind == "park":
+            park_trend_ui(data, fid, lang)
 
 
 def export_ui(data: loading.AppData, mask: np.ndarray, lang: str, filters: filtering.Filters,
@@ -327,8 +334,9 @@ def export_ui(data: loading.AppData, mask: np.ndarray, lang: str, filters: filte
 
 
 def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: maps.Basemap,
-           metric: str, scheme: str, filters: filtering.Filters, lang: str) -> None:
-    """Draw the Map tab: search, map, legend, card, exports."""
+           metric: str, scheme: str, filters: filtering.Filters, lang: str,
+           compare: tuple | None = None) -> None:
+    """Draw the Map tab: search, map, legend, card, exports, sheet, area summary."""
     missing = missing_assets()
     if missing:
         st.error(t("assets_missing"))
@@ -349,11 +357,17 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
         industry = filters.industries[0] if len(filters.industries) == 1 else None
         density = get_density(*key, industry, basemap.shift)
     selected = st.session_state.get("selected")
-    view = maps.overlays(data, mask, viewport, layers=layers, legend=legend, metric=metric,
+    shown, shown_legend, shown_metric = data, legend, metric
+    if compare:
+        shown, shown_legend = get_change(*key, *compare)
+        shown_metric = shown_legend.metric
+    view = maps.overlays(shown, mask, viewport, layers=layers, legend=shown_legend,
+                         metric=shown_metric,
                          basemap=basemap, lang=lang, density=density,
                          highlight=selected[1] if selected and selected[0] == "plot" else None)
     base_url = st.get_option("server.baseUrlPath") or ""
     m = maps.base_map(home, basemap, base_url_path=base_url)
+    add_draw(m, base_url_path=base_url)
     fly = st.session_state.get("fly")
     left, right = st.columns([3, 1])
     with left:
@@ -364,11 +378,18 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
         st_folium(m, key="map", height=MAP_HEIGHT, use_container_width=True,
                   feature_group_to_add=view.groups,
                   returned_objects=["last_object_clicked", "last_active_drawing", "bounds",
-                                    "zoom"],
+                                    "zoom", "all_drawings"],
                   center=center, zoom=fly[1] if fly else None)
         export_ui(data, mask, lang, filters, metric, scheme)
+        print_ui(data, filters, metric, scheme, legend, lang)
+        if compare:
+            moved_ui(*key, compare[0], lang)
     with right:
-        legend_ui(legend, metric, lang, view, layers)
+        if compare:
+            change_legend_ui(shown_legend, compare, data.year, lang)
+        else:
+            legend_ui(legend, metric, lang, view, layers)
+        area_ui(data, st.session_state.get("map"), lang)
         card_ui(data, lang)
 
 
@@ -453,9 +474,162 @@ def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> Non
         st.dataframe(tables.display_table(report, lang), hide_index=True, key="quality")
 
 
+# -- hand-on: print sheet, year comparison, area summary ---------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def get_comparison(path: str, mtime: float, year: int, base_year: int) -> dict:
+    """``plot_change`` and ``park_trend`` of the year shown against ``base_year``."""
+    return comparison.comparison_tables(path, year=year, base_year=base_year,
+                                        current=get_data(path, mtime, year).plots)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def get_change(path: str, mtime: float, year: int, base_year: int, indicator: str,
+               relative: bool, on_target: bool) -> tuple[loading.AppData, symbology.Legend]:
+    """The data the change map draws and its diverging legend."""
+    change = get_comparison(path, mtime, year, base_year)["plot_change"]
+    shown = yearchange.with_change(get_data(path, mtime, year), change)
+    metric = yearchange.change_metric(indicator, relative)
+    legend = yearchange.change_legend(shown.plots[metric], indicator=indicator,
+                                      relative=relative, on_target=on_target,
+                                      years=year - base_year)
+    return shown, legend
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def get_trend(path: str, mtime: float, year: int) -> pd.DataFrame:
+    """Every park's per-mu figures in every year of the workspace."""
+    return comparison.trend(path, get_data(path, mtime, year).plots,
+                            get_data(path, mtime, year).years)
+
+
+def compare_ui(years: list[int], year: int, lang: str) -> tuple | None:
+    """Comparison year and how the change is coloured; None: no comparison."""
+    others = [y for y in years if y != year]
+    if not others:
+        return None
+    st.sidebar.subheader(t("compare"))
+    base = st.sidebar.selectbox(t("compare_with"), [None, *others], key="compare_year",
+                                format_func=lambda y: words.text("compare_none", lang) if y is None
+                                else str(y))
+    if base is None:
+        return None
+    indicator = st.sidebar.radio(t("change_indicator"), list(yearchange.INDICATORS),
+                                 horizontal=True, key="change_indicator",
+                                 format_func=lambda m: words.name(m, lang))
+    relative = st.sidebar.radio(t("change_kind"), [False, True], horizontal=True,
+                                key="change_kind", format_func=lambda r: words.text(
+                                    "change_pct" if r else "change_abs", lang))
+    on_target = relative and st.sidebar.radio(
+        t("change_centre"), [False, True], horizontal=True, key="change_centre",
+        format_func=lambda c: words.text("centre_target" if c else "centre_zero", lang))
+    return int(base), indicator, bool(relative), bool(on_target)
+
+
+def change_legend_ui(legend: symbology.Legend, compare: tuple, year: int, lang: str) -> None:
+    """The change map's own legend: diverging classes, red fell, blue rose."""
+    name = words.label(legend.metric, lang)
+    rows = [f"<div style='font-weight:600;margin-bottom:4px'>{t('change_legend')}: {name}, "
+            f"{year} {t('change_of')} {compare[0]}</div>"]
+    rows += [_swatch(c, label) for label, c in zip(legend.labels, legend.colors, strict=True)]
+    rows.append(_swatch(symbology.NO_DATA_COLOR, t("no_data")))
+    st.markdown("<div class='geoapp-legend geoapp-change-legend'>" + "".join(rows) + "</div>",
+                unsafe_allow_html=True)
+
+
+def moved_ui(path: str, mtime: float, year: int, base_year: int, lang: str) -> None:
+    """The plots that moved class between the two years."""
+    moved = yearchange.moved_plots(get_comparison(path, mtime, year, base_year)["plot_change"])
+    with st.expander(f"{t('moved_class')} ({len(moved):,})"):
+        st.dataframe(tables.display_table(moved, lang), hide_index=True, key="moved_plots")
+
+
+def park_trend_ui(data: loading.AppData, park_id: str, lang: str) -> None:
+    """A park's tax and output per mu in every year, as a small chart."""
+    if len(data.years) < 2:
+        return
+    series = yearchange.park_series(get_trend(data.path, loading.workspace_mtime(data.path),
+                                              data.year), park_id)
+    if series.empty:
+        return
+    st.caption(t("park_trend"))
+    st.line_chart(series.rename(columns=lambda m: words.label(m, lang)), height=180)
+
+
+def print_ui(data: loading.AppData, filters: filtering.Filters, metric: str, scheme: str,
+             legend: symbology.Legend, lang: str) -> None:
+    """Print sheet: the view's scope, metric, year and language as a PDF (A3 or A4)."""
+    scope = printing.sheet_scope(filters)
+    c1, c2 = st.columns([1, 2])
+    size = c1.radio(t("paper"), printing.PAPER_SIZES, horizontal=True, key="sheet_size")
+    kind, _, code = (scope or "").partition(":")
+    c2.caption(f"{t('sheet_scope')}{t('colon')}"
+               + (cards.scope_name(data, kind, code) if scope else t("sheet_all")))
+
+    def pdf() -> bytes:
+        return printing.sheet_pdf(data, filters=filters, metric=metric, scheme=scheme,
+                                  legend=legend, lang=lang, size=size)
+
+    c2.download_button(t("print_sheet"), data=pdf, mime="application/pdf", on_click="ignore",
+                       file_name=printing.sheet_file_name(scope, data.year, metric, size),
+                       key="dl_sheet")
+
+
+def area_ui(data: loading.AppData, value: dict | None, lang: str) -> None:
+    """Summarise the area drawn on the map, or a town or park; measure what was drawn."""
+    drawings = (value or {}).get("all_drawings")
+    shapes = areas.drawn_shapes(drawings)
+    with st.container(border=True, key="area_summary"):
+        st.markdown(f"**{t('area_summary')}**")
+        if shapes:
+            st.caption(f"{t('measure')}{t('colon')}"
+                       f"{areas.measure_text(areas.measure(shapes[-1]), lang)}")
+        source = st.radio(t("area_source"), ["drawn", "town", "park"], horizontal=True,
+                          key="area_source",
+                          format_func=lambda k: words.text("area_drawn" if k == "drawn" else k,
+                                                             lang))
+        if source == "drawn":
+            shape = areas.last_area(drawings)
+            if shape is None:
+                st.caption(t("area_draw_hint"))
+                return
+            mask = areas.plots_within(data.plots, shape)
+        else:
+            attr = f"{source}s"
+            code = st.selectbox(t(source), filtering.filter_options(data)[attr],
+                                key=f"area_{source}",
+                                format_func=lambda v: filtering.option_label(attr, v, data, lang))
+            if code is None:
+                return
+            mask = areas.scope_mask(data.plots, source, code)
+        facts = areas.summary_facts(areas.data_summary(data, mask), lang)
+        st.markdown("\n".join(["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in facts]))
+        c1, c2 = st.columns(2)
+        c1.download_button(t("export_area_geojson"), on_click="ignore", key="dl_area_geojson",
+                           data=lambda: downloads.selection_geojson(data, mask, lang=lang),
+                           file_name="area.geojson", mime="application/geo+json")
+        c2.download_button(t("export_area_xlsx"), on_click="ignore", key="dl_area_xlsx",
+                           data=lambda: downloads.selection_xlsx(data, mask, lang=lang),
+                           file_name="area.xlsx", mime="application/vnd.openxmlformats-"
+                           "officedocument.spreadsheetml.sheet")
+
+
+def guarded(ui, *args) -> None:
+    """Draw one tab; an error shows its message there, never a traceback.
+
+    The other tabs still draw.
+    """
+    try:
+        ui(*args)
+    except Exception as exc:  # any failure of one tab is shown, not raised
+        st.error(f"{t('tab_failed')}{t('colon')}{exc}")
+
+
 def main() -> None:
     """Run the app."""
-    st.set_page_config(page_title="geoapp", layout="wide")
+    st.set_page_config(page_title=t("page_title") + " · geoapp", page_icon=ICON,
+                       layout="wide")
     lang = language_ui()
     args = app_args()
     path = workspace_ui(args.workspace)
@@ -482,21 +656,22 @@ def main() -> None:
     metric, scheme = style_ui(lang)
     layers = layers_ui(data, lang)
     filters = filters_ui(data, lang)
+    compare = compare_ui(years, year, lang)
     st.title(t("title"))
     if data.synthetic:
         st.caption("⚠ " + t("synthetic"))
     tabs = st.tabs([t("tab_map"), t("tab_rankings"), t("tab_reclamation"), t("tab_projects"),
                     t("tab_quality")])
     with tabs[0]:
-        map_ui(data, key, layers, basemap, metric, scheme, filters, lang)
+        guarded(map_ui, data, key, layers, basemap, metric, scheme, filters, lang, compare)
     with tabs[1]:
-        rankings_ui(data, lang)
+        guarded(rankings_ui, data, lang)
     with tabs[2]:
-        reclamation_ui(data, lang)
+        guarded(reclamation_ui, data, lang)
     with tabs[3]:
-        projects_ui(data, lang)
+        guarded(projects_ui, data, lang)
     with tabs[4]:
-        quality_ui(path, mtime, data, lang)
+        guarded(quality_ui, path, mtime, data, lang)
 
 
 main()

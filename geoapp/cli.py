@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=date.fromisoformat, help="date progress is measured at")
     p.add_argument("--public", action="store_true",
                    help="public mode: no enterprise figures; aggregates of < 3 firms suppressed")
+    p.add_argument("--compare", type=int, metavar="YEAR",
+                   help="also write plot_change.csv (per-mu change and grade moves against "
+                        "YEAR) and park_trend.csv (every park in every year)")
 
     p = sub.add_parser("config", help="show or change the analysis settings stored in a workspace")
     p.add_argument("workspace", type=Path)
@@ -219,7 +222,7 @@ def _run(args) -> int:
 
             out = pipeline.analyze(args.workspace, args.out, year=args.year,
                                    config_file=args.config, as_of=args.as_of,
-                                   public=args.public, progress=step)
+                                   public=args.public, progress=step, compare=args.compare)
             bar.update(1)
         run = out["analysis"]
         print(f"analysis of {out['year']} written to {args.out} "

@@ -8,6 +8,9 @@ set-up time (``python -m geoapp.offline --install``) into ``static/vendor/`` bes
 ``streamlit_app.py``. That folder is git-ignored: the assets are a dependency, never a copy in
 the repository. Streamlit serves it at ``/app/static/`` when ``server.enableStaticServing`` is
 on (``geoapp app`` turns it on).
+
+The app's draw and measure toolbar is Leaflet.draw, the npm package ``leaflet-draw``, installed
+the same way beside Leaflet (:func:`draw_assets`, used by :mod:`geoapp.maps.draw`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSET_ROOT = REPO_ROOT / "static" / "vendor"
 """Where ``--install`` puts the npm packages (git-ignored)."""
 
-NPM_PACKAGES: dict[str, str] = {"leaflet": "1.9.4"}
+NPM_PACKAGES: dict[str, str] = {"leaflet": "1.9.4", "leaflet-draw": "1.0.4"}
 """npm packages the page needs, pinned to exact versions."""
 
 REQUIRED_FILES: tuple[str, ...] = (
@@ -37,6 +40,11 @@ REQUIRED_FILES: tuple[str, ...] = (
     "node_modules/leaflet/dist/leaflet.css",
     "node_modules/leaflet/dist/images/layers.png",
     "node_modules/leaflet/dist/images/layers-2x.png",
+    "node_modules/leaflet-draw/dist/leaflet.draw.js",
+    "node_modules/leaflet-draw/dist/leaflet.draw.css",
+    "node_modules/leaflet-draw/dist/images/spritesheet.png",
+    "node_modules/leaflet-draw/dist/images/spritesheet-2x.png",
+    "node_modules/leaflet-draw/dist/images/spritesheet.svg",
 )
 """Files under :data:`ASSET_ROOT` the page loads (paths relative to it)."""
 
@@ -134,6 +142,21 @@ def leaflet_assets(*, base_url_path: str = "") -> tuple[list[tuple[str, str]],
     return (
         [("leaflet", asset_url(f"{dist}/leaflet.js", base_url_path=base_url_path))],
         [("leaflet_css", asset_url(f"{dist}/leaflet.css", base_url_path=base_url_path))],
+    )
+
+
+def draw_assets(*, base_url_path: str = "") -> tuple[list[tuple[str, str]],
+                                                      list[tuple[str, str]]]:
+    """folium-style ``(default_js, default_css)`` lists pointing at the local Leaflet.draw.
+
+    Leaflet.draw (npm ``leaflet-draw``) draws the rectangle or polygon a planner summarises
+    and measures; its stylesheet names the toolbar sprites beside it in ``dist/images``.
+    """
+    dist = "node_modules/leaflet-draw/dist"
+    return (
+        [("leaflet_draw_js", asset_url(f"{dist}/leaflet.draw.js", base_url_path=base_url_path))],
+        [("leaflet_draw_css", asset_url(f"{dist}/leaflet.draw.css",
+                                        base_url_path=base_url_path))],
     )
 
 

@@ -500,9 +500,12 @@ def output(workspace: str | Path, name: str, *, year: int | None = None,
 
 def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = None,
             config_file: str | Path | None = None, as_of: date | None = None,
-            public: bool = False, progress: Callable[[str], None] | None = None
-            ) -> dict[str, Any]:
+            public: bool = False, progress: Callable[[str], None] | None = None,
+            compare: int | None = None) -> dict[str, Any]:
     """``geoapp analyze``: fresh results of the workspace, written as the output folder.
+
+    With ``compare`` (a year) the folder also holds the year comparison
+    (:func:`geoapp.comparison.comparison_tables`: ``plot_change``, ``park_trend``).
 
     With ``config_file`` the file's settings go over the workspace's for this run only:
     nothing is stored, and ``summary.json`` says so.
@@ -528,7 +531,15 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
              "fingerprints": run.fingerprints, "notes": run.notes}
     from geoapp.export.folder import write_folder
 
-    files = write_folder(run.results, out_dir, summary=extra, public=public)
+    tables = None
+    if compare is not None:
+        from geoapp.comparison import comparison_tables
+
+        tables = comparison_tables(workspace, year=run.year, base_year=compare,
+                                   current=run.results["evaluation"].plots, settings=settings,
+                                   as_of=as_of)
+        extra["compare"] = int(compare)
+    files = write_folder(run.results, out_dir, summary=extra, public=public, comparison=tables)
     return {"analysis": run, "files": files, "year": run.year}
 
 

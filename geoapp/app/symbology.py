@@ -69,6 +69,19 @@ METRICS: dict[str, Metric] = {
 }
 """Metrics the plots can be coloured by."""
 
+CHANGE_METRICS: dict[str, Metric] = {
+    "tax_per_mu_change": Metric("tax_per_mu_change"),
+    "output_per_mu_change": Metric("output_per_mu_change"),
+    "tax_per_mu_growth": Metric("tax_per_mu_growth"),
+    "output_per_mu_growth": Metric("output_per_mu_growth"),
+}
+"""Metrics of the year comparison's change map (:mod:`geoapp.app.yearchange`)."""
+
+
+def metric_info(metric: str) -> Metric:
+    """The :class:`Metric` of a key of :data:`METRICS` or :data:`CHANGE_METRICS`."""
+    return METRICS[metric] if metric in METRICS else CHANGE_METRICS[metric]
+
 SCHEMES: dict[str, tuple[str, str]] = words.VALUES["scheme"]
 """Classification schemes (mapclassify, or the evaluation's grades)."""
 

@@ -18,7 +18,7 @@ import shapely
 from analysis.efficiency import per_mu_name
 from analysis.grid import GridSettings, aggregate_to_grid, square_cells
 from geoapp.app.loading import AppData
-from geoapp.app.symbology import METRICS, Metric
+from geoapp.app.symbology import CHANGE_METRICS, METRICS, Metric
 from layers.crs import STORE_CRS
 
 
@@ -152,7 +152,7 @@ def grid_aggregate(data: AppData, positions: np.ndarray, zoom: int,
     xy = data.centroids_xy[positions]
     area = pd.Series(pd.to_numeric(p["area_mu"], errors="coerce").fillna(0.0).to_numpy(
         dtype="float64"), index=p.index)
-    m = METRICS.get(metric, METRICS["tax_per_mu"])
+    m = METRICS.get(metric) or CHANGE_METRICS.get(metric) or METRICS["tax_per_mu"]
     per_mu = metric != "grade" and m.numerator is not None and m.numerator in p
     amounts = (m.numerator,) if per_mu else ()
     cells = aggregate_to_grid(p, amounts=amounts, land_mu=area, xy=xy, settings=settings)

@@ -71,9 +71,12 @@ def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
 
 
 def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
-                 summary: dict[str, Any], public: bool = False) -> list[Path]:
+                 summary: dict[str, Any], public: bool = False,
+                 comparison: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
     """
     Write the whole output folder: every output, summary.json, report.xlsx and README.txt.
+
+    ``comparison``: the year comparison's tables (:mod:`geoapp.comparison`), written too.
 
     Returns
     -------
@@ -82,6 +85,10 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     """
     with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
         files = write_outputs(results, stage, extra_summary=summary, public=public)
+        if comparison:
+            from geoapp.comparison import write_comparison
+
+            files += write_comparison(comparison, stage, public=public)
         path = stage / "report.xlsx"
         report.xlsx_report(published_tables(results, public), path, public=public)
         files.append(path)

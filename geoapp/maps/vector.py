@@ -26,6 +26,7 @@ from geoapp.app.symbology import (
     PROJECT_COLORS,
     Legend,
     Metric,
+    metric_info,
 )
 from geoapp.app.viewing import Viewport, simplify_tolerance
 from geoapp.geojson import geometries
@@ -218,7 +219,7 @@ def plot_layer(data: AppData, positions: np.ndarray, legend: Legend, *, metric: 
                zoom: int, shift: str | None = None, lang: str = "zh") -> FastGeoJson:
     """Fill the selected plots in view by their class of ``metric``."""
     p = data.plots.iloc[positions]
-    m = METRICS[metric] if legend.metric != "grade" else METRICS["grade"]
+    m = metric_info(metric) if legend.metric != "grade" else METRICS["grade"]
     values = p[m.column] if m.column in p else pd.Series(np.nan, index=p.index)
     classes = legend.classify(values) if legend.labels else np.full(len(p), -1)
     props = [{"k": "plot", "id": pid, "c": int(c), "t": _tooltip(pid, v, m, lang)}
@@ -234,7 +235,7 @@ def grid_layer(cells: gpd.GeoDataFrame, legend: Legend, *, metric: str,
                shift: str | None = None, lang: str = "zh") -> FastGeoJson:
     """Grid aggregates (zoomed out), filled by the cell value's class."""
     classes = legend.classify(cells["value"]) if legend.labels else np.full(len(cells), -1)
-    m = METRICS["grade"] if legend.metric == "grade" else METRICS[metric]
+    m = METRICS["grade"] if legend.metric == "grade" else metric_info(metric)
     unit = words.unit("n_plots", lang)
     props = []
     for cell, n, c, v in zip(cells["cell"], cells["n_plots"], classes, cells["value"].tolist(),

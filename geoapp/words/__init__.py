@@ -29,6 +29,7 @@ from geoapp.words.columns import (
     header,
     headers,
 )
+from geoapp.words.handon import HANDON_COLUMNS, HANDON_FILES, HANDON_TEXT
 from geoapp.words.ui import FILE_DESCRIPTIONS, LAYER_TEXT, REPORT_SHEETS, TEXT
 from geoapp.words.values import (
     COLUMN_KINDS,
@@ -44,6 +45,10 @@ VALUES["target_metric"] = {
     for m in ("reclaimed_mu", "reclaimed_plots", "reclaimed_mu_cumulative")
 }
 """Targets' metrics are named as the columns they count."""
+
+TEXT.update(HANDON_TEXT)
+COLUMN_LABELS.update(HANDON_COLUMNS)
+FILE_DESCRIPTIONS.update(HANDON_FILES)
 
 __all__ = [
     "COLUMN_KINDS",

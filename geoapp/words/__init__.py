@@ -29,6 +29,7 @@ from geoapp.words.columns import (
     header,
     headers,
 )
+from geoapp.words.scenario import SCENARIO_COLUMNS, SCENARIO_TEXT
 from geoapp.words.ui import FILE_DESCRIPTIONS, LAYER_TEXT, REPORT_SHEETS, TEXT
 from geoapp.words.values import (
     COLUMN_KINDS,
@@ -44,6 +45,8 @@ VALUES["target_metric"] = {
     for m in ("reclaimed_mu", "reclaimed_plots", "reclaimed_mu_cumulative")
 }
 """Targets' metrics are named as the columns they count."""
+COLUMN_LABELS.update(SCENARIO_COLUMNS)
+TEXT.update(SCENARIO_TEXT)
 
 __all__ = [
     "COLUMN_KINDS",

@@ -68,8 +68,7 @@ def summary_row(name: str, result: ScenarioResult) -> dict:
 
 
 def compare_table(results: Mapping[str, ScenarioResult]) -> pd.DataFrame:
-    """One row per scenario: plots, 亩, cost, tax gain, 亩均税收 now and at the horizon,
-    target-years met."""
+    """One row per scenario: plots, 亩, cost, tax gain, 亩均税收 now and later, targets met."""
     return pd.DataFrame([summary_row(n, r) for n, r in results.items()])
 
 
@@ -91,9 +90,12 @@ def _series(progress: pd.DataFrame, key: tuple, column: str) -> pd.Series:
 
 def burnups(results: Mapping[str, ScenarioResult], *, lang: str | None = None,
             scope: str | None = None) -> dict[str, bytes]:
-    """One PNG per target series: ``{"scope_type:scope_id:metric": PNG}``; every scenario's
-    line (ledger and scenario together), the ledger alone, the target. ``scope`` keeps the
-    series of one ``scope_type:scope_id``."""
+    """
+    One PNG per target series: ``{"scope_type:scope_id:metric": PNG}``.
+
+    Every scenario's line (ledger and scenario together), the ledger alone, the target.
+    ``scope`` keeps the series of one ``scope_type:scope_id``.
+    """
     if not results:
         return {}
     first = next(iter(results.values()))

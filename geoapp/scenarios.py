@@ -329,8 +329,12 @@ def remove_actions(actions: pd.DataFrame, plot_ids: Sequence[str]) -> pd.DataFra
 
 
 def horizon_of(inputs: PlannerInputs, actions: pd.DataFrame) -> tuple[int, int]:
-    """First and last simulated year: from the earliest start (at latest the year after the
-    evaluation) to when the last action reaches full yield (at least 5 years on)."""
+    """
+    First and last simulated year.
+
+    From the earliest start (at latest the year after the evaluation) to when the last action
+    reaches full yield (at least 5 years on).
+    """
     s = inputs.settings
     start = inputs.year + 1
     end = inputs.year + HORIZON_YEARS
@@ -368,8 +372,7 @@ class Plan:
 
     @property
     def saving_wan(self) -> float:
-        """How much cheaper the optimised plan is than largest-first (万元; NaN if either has
-        no plan meeting the targets)."""
+        """Largest-first's cost less the optimised plan's (万元; NaN without both plans)."""
         if self.optimised.status not in ("optimal", "feasible") or self.baseline.status != "met":
             return float("nan")
         return self.baseline.cost_wan - self.optimised.cost_wan
@@ -417,8 +420,7 @@ def plan(inputs: PlannerInputs, *, year: int, objective: str = "min_cost",
          target_mu: float | None = None, target_plots: int | None = None,
          time_limit_s: float = 60.0) -> Plan:
     """
-    Choose the plots to reclaim in ``year`` to meet its targets (:func:`optimise`), and the
-    largest-plots-first baseline.
+    Choose the plots to reclaim in ``year`` to meet its targets, and the largest-first baseline.
 
     Candidates are the low-efficiency plots (of ``district``) plus ``include``; with
     ``district`` only the targets of that district and its towns and parks are planned for;

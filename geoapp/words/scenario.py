@@ -54,6 +54,7 @@ SCENARIO_TEXT: dict[str, tuple[str, str]] = {
     "scenario.from_selection": ("当前筛选", "the current filters"),
     "scenario.from_map": ("地图点选", "the plot clicked on the map"),
     "scenario.plots": ("地块", "Plots"),
+    "scenario.paste": ("或输入地块编号(空格、逗号分隔)", "or type plot ids (space or comma)"),
     "scenario.add": ("加入方案", "Add to scenario"),
     "scenario.remove": ("移出方案", "Remove from scenario"),
     "scenario.no_click": ("尚未在地图上点选地块", "No plot clicked on the map yet"),

@@ -517,7 +517,7 @@ def scenario_ui(data: loading.AppData, key: tuple, filters: filtering.Filters, l
     view = get_scenario_view(*key, name, scenario_view.actions_key(actions), lang)
     st.markdown(f"**{name}** · {view.summary}"
                 + (f" · *{t('scenario.unsaved')}*" if state["scenario_dirty"] else ""))
-    cols = st.columns(2)
+    cols = st.container(key="scenario_charts").columns(2)
     for i, (chart, png) in enumerate(view.burnups.items()):
         cols[i % 2].image(png, caption=view.captions[chart])
     st.subheader(t("scenario.effect"))

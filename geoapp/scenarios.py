@@ -110,6 +110,8 @@ def read_scenario(workspace: str | Path | Workspace, name: str) -> pd.DataFrame:
         return empty_actions()
     out = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     out["year"] = out["year"].astype("int64")
+    out["project_id"] = pd.Series([None if pd.isna(p) else str(p) for p in
+                                   out["project_id"].astype(object)], dtype=object)
     return out
 
 

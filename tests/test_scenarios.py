@@ -187,7 +187,7 @@ def test_infeasible_targets_are_explained_not_raised(ws, inputs, capsys):
     plan = sc.plan(inputs, year=NEXT_YEAR, district=BAOSHAN, target_mu=20_000)
     assert plan.optimised.status == "optimal"
     # ... but not within a budget of 100 000 万元
-    rc, out, err = cli(capsys, "scenario", ws, "optimise", "X", "--year", NEXT_YEAR,
+    rc, _, err = cli(capsys, "scenario", ws, "optimise", "X", "--year", NEXT_YEAR,
                        "--district", BAOSHAN, "--target-mu", 20000, "--budget", 100000)
     assert rc == 1 and "Traceback" not in err
     assert "no plan for 2024 meets the targets (infeasible)" in err

@@ -161,8 +161,11 @@ def scenario_burnup_png(
         if ledger is not None:
             ax.plot(ledger.index, ledger.to_numpy(), color="grey", linestyle=":", marker=".",
                     label=text("scenario.ledger", lang))
-        for name, series in lines.items():
-            ax.plot(series.index, series.to_numpy(), marker="o", linewidth=2.0, label=str(name))
+        for i, (name, series) in enumerate(lines.items()):
+            # a name the font cannot draw (Chinese without a CJK font) is numbered instead
+            label = str(name) if lang == "zh" or str(name).isascii() \
+                else f"{text('scenario.in_scenario', lang)} {i + 1}"
+            ax.plot(series.index, series.to_numpy(), marker="o", linewidth=2.0, label=label)
         ax.set_title(title_zh if lang == "zh" else title_en)
         ax.set_ylabel(unit_zh if lang == "zh" else unit_en)
         ax.set_xlabel(text("scenario.year", lang))

@@ -30,7 +30,7 @@ def planner_inputs(data: AppData) -> scenarios.PlannerInputs:
 
 def parse_ids(text: str | None) -> list[str]:
     """Plot ids typed or pasted (separated by spaces, commas, semicolons or new lines)."""
-    return [p for p in re.split(r"[\s,;，；、]+", text or "") if p]
+    return [p for p in re.split(r"[\s,;\uff0c\uff1b\u3001]+", text or "") if p]
 
 
 def source_plots(inputs: scenarios.PlannerInputs, plots: pd.DataFrame, source: str,

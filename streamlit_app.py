@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geoapp import comparison, maps, pipeline, words
+from geoapp import comparison, maps, pipeline, scenarios, words
 from geoapp.app import (
     areas,
     cards,
@@ -26,6 +26,7 @@ from geoapp.app import (
     filtering,
     loading,
     printing,
+    scenario_view,
     stage_results,
     symbology,
     tables,
@@ -624,6 +625,90 @@ def guarded(ui, *args) -> None:
         ui(*args)
     except Exception as exc:  # any failure of one tab is shown, not raised
         st.error(f"{t('tab_failed')}{t('colon')}{exc}")
+@st.cache_resource(show_spinner=False, max_entries=4)
+def get_planner(path: str, mtime: float, year: int) -> scenarios.PlannerInputs:
+    """The scenario planner's inputs for one workspace version and year."""
+    return scenario_view.planner_inputs(get_data(path, mtime, year))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def get_scenario_view(path: str, mtime: float, year: int, name: str, actions: tuple,
+                      lang: str) -> scenario_view.ScenarioView:
+    """A scenario simulated and drawn, cached on its actions."""
+    return scenario_view.scenario_view(get_planner(path, mtime, year), name,
+                                       scenario_view.actions_from_key(actions), lang)
+
+
+def scenario_ui(data: loading.AppData, key: tuple, filters: filtering.Filters, lang: str) -> None:
+    """
+    Scenario tab: pick or create a scenario by name, add or remove plots.
+
+    Shows its burn-up against the targets and its 亩均税收 effect; saves and reloads by name.
+    """
+    state, path = st.session_state, data.path
+    inputs = get_planner(*key)
+    c = st.columns([3, 1])
+    new = c[0].text_input(t("scenario.new"), key="scenario_new").strip()
+    if c[1].button(t("scenario.create"), key="scenario_create") and new:
+        if new not in scenarios.scenario_names(path):
+            scenarios.new_scenario(path, new)
+        state["scenario_pick"] = new
+    names = scenarios.scenario_names(path)
+    if not names:
+        st.info(t("scenario.none"))
+        return
+    name = c[0].selectbox(t("scenario.pick"), names, key="scenario_pick")
+    reload = c[1].button(t("scenario.reload"), key="scenario_reload")
+    if reload or state.get("scenario_loaded") != name:
+        state["scenario_actions"] = scenarios.read_scenario(path, name)
+        state["scenario_loaded"], state["scenario_dirty"] = name, False
+    c = st.columns(4)
+    source = c[0].radio(t("scenario.source"), scenario_view.SOURCES,
+                        format_func=lambda s: t(f"scenario.{s}"),
+                        key="scenario_source")
+    mask = filtering.filter_mask(data.plots, filters)
+    options = scenario_view.source_plots(inputs, data.plots, source, mask, state.get("selected"))
+    if source == "from_map":
+        c[1].caption(options[0] if options else t("scenario.no_click"))
+        picked = options
+    else:
+        picked = c[1].multiselect(t("scenario.plots"), options, key=f"scenario_{source}")
+    pasted = scenario_view.parse_ids(c[1].text_area(t("scenario.paste"), key="scenario_paste"))
+    mode = c[2].selectbox(t("scenario.mode"), scenarios.MODES, key="scenario_mode",
+                          format_func=lambda m: words.value("mode", m, lang))
+    year = c[3].number_input(t("scenario.start_year"), min_value=data.year,
+                             max_value=data.year + 20, value=data.year + 1, key="scenario_year")
+    actions = state["scenario_actions"]
+    drop = c[2].multiselect(t("scenario.remove"), actions["plot_id"].tolist(),
+                            key="scenario_drop")
+    try:
+        if c[3].button(t("scenario.add"), key="scenario_add") and (picked or pasted):
+            actions = scenarios.add_actions(inputs, actions, [*picked, *pasted], mode=mode,
+                                            year=int(year))
+        if c[2].button(t("scenario.remove"), key="scenario_remove") and drop:
+            actions = scenarios.remove_actions(actions, drop)
+    except scenarios.ScenarioError as exc:
+        st.error(str(exc))
+    if actions is not state["scenario_actions"]:
+        state["scenario_actions"], state["scenario_dirty"] = actions, True
+    if st.button(t("scenario.save"), key="scenario_save", type="primary"):
+        scenarios.save_scenario(path, name, actions)
+        state["scenario_dirty"] = False
+        st.success(f"{t('scenario.saved')}: {name}")
+    view = get_scenario_view(*key, name, scenario_view.actions_key(actions), lang)
+    st.markdown(f"**{name}** · {view.summary}"
+                + (f" · *{t('scenario.unsaved')}*" if state["scenario_dirty"] else ""))
+    cols = st.container(key="scenario_charts").columns(2)
+    for i, (chart, png) in enumerate(view.burnups.items()):
+        cols[i % 2].image(png, caption=view.captions[chart])
+    st.subheader(t("scenario.effect"))
+    st.dataframe(tables.display_table(view.effect, lang, data=data), hide_index=True,
+                 key="scenario_effect")
+    st.subheader(t("scenario.actions"))
+    st.dataframe(tables.display_table(view.plots, lang, data=data), hide_index=True,
+                 key="scenario_table")
+    for note in view.notes:
+        st.caption(note)
 
 
 def main() -> None:
@@ -661,7 +746,7 @@ def main() -> None:
     if data.synthetic:
         st.caption("⚠ " + t("synthetic"))
     tabs = st.tabs([t("tab_map"), t("tab_rankings"), t("tab_reclamation"), t("tab_projects"),
-                    t("tab_quality")])
+                    t("tab_quality"), t("tab_scenario")])
     with tabs[0]:
         guarded(map_ui, data, key, layers, basemap, metric, scheme, filters, lang, compare)
     with tabs[1]:
@@ -672,6 +757,8 @@ def main() -> None:
         guarded(projects_ui, data, lang)
     with tabs[4]:
         guarded(quality_ui, path, mtime, data, lang)
+    with tabs[5]:
+        guarded(scenario_ui, data, key, filters, lang)
 
 
 main()

@@ -20,6 +20,8 @@ BENCHMARKS = [
     ("map app payload and rerun at 50k plots (issue 6)", ["bench_app.py"]),
     ("XLSX report of geoapp analyze at 50k plots", ["bench_report.py"]),
     ("stored results: export and re-analysis at 50k plots (issue 10)", ["bench_results.py"]),
+    ("scenario planner: simulate and optimise, 100k plots / 50k candidates",
+     ["bench_scenario.py"]),
 ]
 
 

@@ -115,3 +115,64 @@ def _rc(params: dict):
     import matplotlib as mpl
 
     return mpl.rc_context(params)
+
+
+def scenario_burnup_png(
+    lines: dict[str, pd.Series],
+    *,
+    target: pd.Series,
+    ledger: pd.Series | None = None,
+    title_zh: str,
+    title_en: str,
+    unit_zh: str,
+    unit_en: str,
+    lang: str | None = None,
+) -> bytes:
+    """Draw scenarios against a target year by year: one line per scenario, the target as steps.
+
+    Parameters
+    ----------
+    lines
+        ``{scenario name: achieved by year}`` (ledger and scenario together).
+    target
+        The target by year (NaN in a year without one).
+    ledger
+        What the ledger alone achieves by year (a dotted line), or None.
+    title_zh, title_en, unit_zh, unit_en, lang
+        As :func:`burnup_png`.
+
+    Returns
+    -------
+    bytes
+        PNG image (800 × 450 px).
+    """
+    family = cjk_font()
+    if lang is None or family is None:
+        lang = "zh" if family else "en"
+    rc = {"font.family": [family, "DejaVu Sans"]} if lang == "zh" else {}
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(fig)
+    with _rc(rc):
+        ax = fig.add_subplot()
+        shown = target.dropna()
+        if len(shown):
+            ax.step(shown.index, shown.to_numpy(), where="mid", color="#b2182b", linewidth=1.4,
+                    label=text("chart.target", lang))
+        if ledger is not None:
+            ax.plot(ledger.index, ledger.to_numpy(), color="grey", linestyle=":", marker=".",
+                    label=text("scenario.ledger", lang))
+        for i, (name, series) in enumerate(lines.items()):
+            # a name the font cannot draw (Chinese without a CJK font) is numbered instead
+            label = str(name) if lang == "zh" or str(name).isascii() \
+                else f"{text('scenario.in_scenario', lang)} {i + 1}"
+            ax.plot(series.index, series.to_numpy(), marker="o", linewidth=2.0, label=label)
+        ax.set_title(title_zh if lang == "zh" else title_en)
+        ax.set_ylabel(unit_zh if lang == "zh" else unit_en)
+        ax.set_xlabel(text("scenario.year", lang))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper left", frameon=False)
+        ax.grid(alpha=0.3)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()

@@ -135,10 +135,47 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int)
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
 
+    _scenario_parser(sub)
+
     p = sub.add_parser("app", help="start the map app in the browser")
     p.add_argument("workspace", type=Path, nargs="?", default=Path("demo.gpkg"))
     p.add_argument("--port", type=int, default=8501)
     return ap
+
+
+def _scenario_parser(sub) -> None:
+    p = sub.add_parser("scenario", help="plan reclamation scenarios (named, saved actions)")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("--eval-year", type=int, help="evaluated year (default: the latest)")
+    s = p.add_subparsers(dest="action", required=True)
+    for action, what in (("new", "create an empty scenario"), ("show", "simulate and print"),
+                         ("delete", "delete a scenario")):
+        s.add_parser(action, help=what).add_argument("name")
+    s.add_parser("list", help="saved scenarios")
+    r = s.add_parser("add", help="add plots with a mode and a start year")
+    r.add_argument("name")
+    r.add_argument("--plot", action="append", required=True)
+    r.add_argument("--mode", required=True, help="vacate, acquire, lease, codevelop, upgrade")
+    r.add_argument("--year", type=int, required=True, help="start year")
+    r = s.add_parser("remove", help="remove plots")
+    r.add_argument("name")
+    r.add_argument("--plot", action="append", required=True)
+    r = s.add_parser("optimise", help="choose the plots reclaimed in YEAR (replaces NAME)")
+    r.add_argument("name")
+    r.add_argument("--year", type=int, required=True, help="year the plots are reclaimed")
+    r.add_argument("--objective", choices=("min_cost", "max_tax_gain"), default="min_cost")
+    r.add_argument("--budget", type=float, help="budget, 10k CNY (wan)")
+    r.add_argument("--district", help="plan one district (its targets, its plots)")
+    r.add_argument("--include", nargs="+", default=[], help="plots that must be chosen")
+    r.add_argument("--exclude", nargs="+", default=[], help="plots that must not be chosen")
+    r.add_argument("--target-mu", type=float, help="the district's mu target of YEAR")
+    r.add_argument("--target-plots", type=int, help="the district's plot target of YEAR")
+    r = s.add_parser("compare", help="compare scenarios (table; burn-up PNGs with --charts)")
+    r.add_argument("names", nargs="+")
+    r.add_argument("--charts", type=Path, help="folder for one burn-up PNG per target")
+    r = s.add_parser("export", help="one scenario's plots as GeoJSON or XLSX")
+    r.add_argument("name")
+    r.add_argument("--out", type=Path, required=True, help="F.geojson or F.xlsx")
 
 
 def _print_report(checked) -> None:
@@ -238,6 +275,9 @@ def _run(args) -> int:
 
         return run_config(args)
 
+    if args.command == "scenario":
+        from geoapp.scenario_report import run_cli
+        return run_cli(args)
     if args.command == "export":
         from geoapp.export import export_layer
 

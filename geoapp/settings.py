@@ -18,6 +18,9 @@ modules' own policy objects, so a default is written once, where it is used)::
     [hotspots]        weights, threshold_m, k, permutations, seed, lisa_alpha
     [grid]            cell_m, shape
     [concentration]   measure, top_n
+    [scenario]        lead_years, cost_per_mu_wan, relet_share, ramp_years, relet_yield,
+                      benchmark_grade, plot_ratio_factor, tax_growth_target,
+                      output_growth_target
 
 An unknown section or key is an error naming the closest valid one; a value of the wrong type
 or outside its range is an error naming the key and what it accepts.
@@ -40,6 +43,7 @@ from analysis import efficiency, grading, low_efficiency, ranking
 from analysis.density import DensitySettings
 from analysis.grid import GridSettings
 from analysis.hotspots import HotspotSettings
+from analysis.scenario import MODES, RELET_MODES, YIELD_BASES, ScenarioSettings
 
 
 class SettingsError(ValueError):
@@ -196,6 +200,36 @@ class ConcentrationSettings:
             raise SettingsError(f"concentration.top_n must be 1 or more, got {self.top_n}")
 
 
+@dataclass(frozen=True)
+class ScenarioSection(ScenarioSettings):
+    """
+    The ``[scenario]`` section: the scenario planner's per-mode assumptions.
+
+    The fields of :class:`analysis.scenario.ScenarioSettings` (lead years, cost per 亩, share
+    re-let, ramp years, what re-let land yields, benchmark class, plot-ratio factor, growth
+    targets); per-mode tables may name only the modes a district sets
+    (``cost_per_mu_wan = {acquire = 200}``). A mode that is not one names the closest.
+    """
+
+    def __post_init__(self):
+        for name in ("lead_years", "cost_per_mu_wan", "relet_share", "ramp_years",
+                     "relet_yield"):
+            allowed = list(RELET_MODES if name == "relet_yield" else MODES)
+            for key in getattr(self, name) if isinstance(getattr(self, name), dict) else ():
+                if key not in allowed:
+                    raise SettingsError(_choice_message(f"scenario.{name}", key, allowed,
+                                                        what="mode", prefix=f"scenario.{name}."))
+        for key, basis in (self.relet_yield.items() if isinstance(self.relet_yield, dict)
+                           else ()):
+            if basis not in YIELD_BASES:
+                raise SettingsError(_choice_message(f"scenario.relet_yield.{key}", basis,
+                                                    list(YIELD_BASES)))
+        try:
+            super().__post_init__()
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+
+
 SECTIONS: dict[str, type] = {
     "evaluation": EvaluationSettings,
     "low_efficiency": LowEfficiencySettings,
@@ -204,6 +238,7 @@ SECTIONS: dict[str, type] = {
     "hotspots": HotspotSettings,
     "grid": GridSettings,
     "concentration": ConcentrationSettings,
+    "scenario": ScenarioSection,
 }
 """Every settings section and the dataclass that holds it."""
 
@@ -215,7 +250,7 @@ class Settings:
 
     Attributes
     ----------
-    evaluation, low_efficiency, reclamation, density, hotspots, grid, concentration
+    evaluation, low_efficiency, reclamation, density, hotspots, grid, concentration, scenario
         One object per section (see :data:`SECTIONS`).
     overrides
         ``{section: {key: value}}``: what differs from the defaults, as given.
@@ -230,6 +265,7 @@ class Settings:
     hotspots: HotspotSettings = field(default_factory=HotspotSettings)
     grid: GridSettings = field(default_factory=GridSettings)
     concentration: ConcentrationSettings = field(default_factory=ConcentrationSettings)
+    scenario: ScenarioSection = field(default_factory=ScenarioSection)
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)
     source: str = field(default="defaults", compare=False)
 

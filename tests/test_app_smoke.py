@@ -30,7 +30,8 @@ def app(workspace, monkeypatch) -> AppTest:
 
 def test_every_tab_renders_with_analysis_results(app):
     assert app.title[0].value == "产业用地一张图"
-    assert [t.label for t in app.tabs] == ["地图", "排名", "盘活进度", "重点项目", "数据质量"]
+    assert [t.label for t in app.tabs] == ["地图", "排名", "盘活进度", "重点项目", "数据质量",
+                                          "盘活方案"]
     assert any("合成演示数据" in c.value for c in app.caption)
     subheaders = [s.value for s in app.subheader]
     assert "园区排名" in subheaders and "街镇排名" in subheaders

@@ -30,6 +30,7 @@ from geoapp.words.columns import (
     headers,
 )
 from geoapp.words.handon import HANDON_COLUMNS, HANDON_FILES, HANDON_TEXT
+from geoapp.words.scenario import SCENARIO_COLUMNS, SCENARIO_TEXT
 from geoapp.words.ui import FILE_DESCRIPTIONS, LAYER_TEXT, REPORT_SHEETS, TEXT
 from geoapp.words.values import (
     COLUMN_KINDS,
@@ -45,6 +46,8 @@ VALUES["target_metric"] = {
     for m in ("reclaimed_mu", "reclaimed_plots", "reclaimed_mu_cumulative")
 }
 """Targets' metrics are named as the columns they count."""
+COLUMN_LABELS.update(SCENARIO_COLUMNS)
+TEXT.update(SCENARIO_TEXT)
 
 TEXT.update(HANDON_TEXT)
 COLUMN_LABELS.update(HANDON_COLUMNS)

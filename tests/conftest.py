@@ -83,3 +83,18 @@ def demo_workspace(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
     build_demo_workspace(path, seed=0, n_plots=1500)
     return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the session, shared by every browser test module
+    (Playwright's sync API allows one running instance per process)."""
+    from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, _require_environment
+
+    _require_environment()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -119,15 +119,8 @@ def app_url(demo_workspace, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser():
-    _require_environment()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+# The `browser` fixture (one Chromium for the whole session, shared by every browser test
+# module) lives in tests/conftest.py.
 
 
 class OfflinePage:

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app_browser import (  # noqa: F401 - browser is a fixture
+from tests.test_app_browser import (
     ARTIFACTS,
     OfflinePage,
     _require_environment,
-    browser,
     card_facts,
     run_app,
 )
@@ -40,7 +39,7 @@ def handon_url(demo_workspace, handon_data, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser, handon_url):  # noqa: F811
+def page(browser, handon_url):
     p = OfflinePage(browser, handon_url)
     yield p
     p.close()

@@ -13,7 +13,6 @@ from tests.test_app_browser import (
     DEMO_PLOTS,
     OfflinePage,
     _require_environment,
-    browser,  # noqa: F401 - the session's Chromium, a fixture
     run_app,
 )
 
@@ -48,7 +47,7 @@ def _chart_sources(page: OfflinePage) -> list[str]:
     return [images.nth(i).get_attribute("src") for i in range(images.count())]
 
 
-def test_add_three_plots_changes_the_burnup_then_save_and_reload(browser, url,  # noqa: F811
+def test_add_three_plots_changes_the_burnup_then_save_and_reload(browser, url,
                                                                  workspace):
     inputs = sc.planner_inputs(workspace)
     done = set(already_reclaimed(inputs.states))

@@ -17,19 +17,6 @@ if [ -z "$missing" ] && [ -x /usr/bin/chromium ]; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "ensure_chromium: missing$missing and not root; install them with apt-get" >&2
-        exit 1
-    fi
-fi
-
-echo "ensure_chromium: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+bash "$(dirname "$0")/apt_install.sh" ensure_chromium $missing
 echo "chromium installed: $(/usr/bin/chromium --version 2>/dev/null)"

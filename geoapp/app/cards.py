@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.concentration import lead_industry_list
@@ -267,20 +268,49 @@ def park_card(data: AppData, park_id: str, lang: str = "zh") -> dict[str, Any] |
             "scorecard": scorecard}
 
 
-def search(data: AppData, query: str, *, limit: int = 10) -> pd.DataFrame:
-    """Find plots by plot id, enterprise name or 统一社会信用代码.
+def _area_hits(data: AppData, ql: str) -> list[dict]:
+    """Parks and towns whose name contains the query (lower-cased), with a point inside."""
+    rows: list[dict] = []
+    for kind, layer, key in (("park", "parks", "park_id"), ("town", "towns", "code")):
+        frame = data.layer(layer)
+        if key not in frame or "name" not in frame or len(frame) == 0:
+            continue
+        names = frame["name"].astype("string").fillna("")
+        hit = frame[names.str.lower().str.contains(ql, regex=False).to_numpy(dtype=bool)
+                    | (frame[key].astype(str).str.lower() == ql).to_numpy(dtype=bool)]
+        if hit.empty:
+            continue
+        pts = (hit.geometry.representative_point() if hasattr(hit, "geometry")
+               and hit.geometry.notna().all() else None)
+        for i, (fid, name) in enumerate(zip(hit[key].astype(str), hit["name"], strict=True)):
+            rows.append({"target": kind, "id": fid, "plot_id": None, "match": str(name),
+                         "kind": kind,
+                         "lon": float(pts.iloc[i].x) if pts is not None else float("nan"),
+                         "lat": float(pts.iloc[i].y) if pts is not None else float("nan")})
+    return rows
 
-    Exact plot id or credit code first, then plot ids starting with the query, then enterprise
-    names containing it (case-insensitive).
+
+SEARCH_COLUMNS = ("target", "id", "plot_id", "match", "kind", "lon", "lat")
+"""Columns of :func:`search`'s answer."""
+
+
+def search(data: AppData, query: str, *, limit: int = 10) -> pd.DataFrame:
+    """Find plots by plot id, enterprise name or 统一社会信用代码, and parks and towns by name.
+
+    Exact plot id or credit code first, then parks and towns whose name contains the query
+    (or whose id is the query), then plot ids starting with the query, then enterprise names
+    containing it (case-insensitive).
 
     Returns
     -------
     DataFrame
-        ``plot_id``, ``match`` (what matched), ``kind`` (``"plot_id"``, ``"credit_code"``,
-        ``"name"``), ``lon``, ``lat``; at most ``limit`` rows, no duplicate plots.
+        ``target`` (``"plot"``, ``"park"``, ``"town"``), ``id`` (what to select),
+        ``plot_id`` (None for a park or town), ``match`` (what matched), ``kind``
+        (``"plot_id"``, ``"credit_code"``, ``"name"``, ``"park"``, ``"town"``), ``lon``,
+        ``lat`` (a point inside); at most ``limit`` rows, no duplicates.
     """
     q = (query or "").strip()
-    cols = ["plot_id", "match", "kind", "lon", "lat"]
+    cols = list(SEARCH_COLUMNS)
     if not q:
         return pd.DataFrame(columns=cols)
     p = data.plots
@@ -297,6 +327,7 @@ def search(data: AppData, query: str, *, limit: int = 10) -> pd.DataFrame:
             cc = f[f["credit_code"].astype(str).str.upper() == q.upper()]
             rows += [{"plot_id": str(r.plot_id), "match": str(r.credit_code), "kind": "credit_code"}
                      for r in cc.itertuples()]
+    first = len(rows)
     prefix = ids[ids.str.lower().str.startswith(ql) & (ids.str.lower() != ql)].head(limit)
     rows += [{"plot_id": v, "match": v, "kind": "plot_id"} for v in prefix]
     if "plot_id" in firms and "name" in f:
@@ -304,11 +335,29 @@ def search(data: AppData, query: str, *, limit: int = 10) -> pd.DataFrame:
         named = named.drop_duplicates("plot_id")
         rows += [{"plot_id": str(r.plot_id), "match": str(r.name), "kind": "name"}
                  for r in named.head(limit * 2).itertuples()]
-    out = pd.DataFrame(rows, columns=cols[:3]).drop_duplicates("plot_id").head(limit)
+    plots = pd.DataFrame(rows, columns=["plot_id", "match", "kind"])
+    plots["order"] = np.where(np.arange(len(plots)) < first, 0, 2)
+    plots = plots.drop_duplicates("plot_id")
     where = p.set_index(ids)[["lon", "lat"]]
-    out = out[out["plot_id"].isin(where.index)]
-    out["lon"] = where["lon"].reindex(out["plot_id"]).to_numpy()
-    out["lat"] = where["lat"].reindex(out["plot_id"]).to_numpy()
+    plots = plots[plots["plot_id"].isin(where.index)]
+    plots["lon"] = where["lon"].reindex(plots["plot_id"]).to_numpy()
+    plots["lat"] = where["lat"].reindex(plots["plot_id"]).to_numpy()
+    plots["target"], plots["id"] = "plot", plots["plot_id"]
+    area = pd.DataFrame(_area_hits(data, ql), columns=cols)
+    area["order"] = 1
+    out = pd.concat([x for x in (plots, area) if len(x)], ignore_index=True) if (
+        len(plots) or len(area)) else pd.DataFrame(columns=[*cols, "order"])
+    out = out.sort_values("order", kind="stable").head(limit)
     return out.reset_index(drop=True)[cols]
 
 
+def search_label(hit: pd.Series | dict, lang: str = "zh") -> str:
+    """How a search match is listed.
+
+    ``"地块 P000123 · 甲公司(合成)"``, ``"园区 数智南大 (BS-P03)"``.
+    """
+    target, fid, match = hit["target"], str(hit["id"]), str(hit["match"])
+    if target == "plot":
+        head = f"{words.text('card.plot', lang)} {fid}"
+        return head if match == fid else f"{head} · {match}"
+    return f"{words.text(target, lang)} {match} ({fid})"

@@ -8,6 +8,7 @@ import folium
 import numpy as np
 
 from geoapp.app.loading import AppData
+from geoapp.app.selection import filtered_ids
 from geoapp.app.symbology import Legend, make_legend
 from geoapp.app.viewing import (
     Viewport,
@@ -64,7 +65,8 @@ def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tup
     data
         App data.
     mask
-        Selected plots (:func:`geoapp.app.filtering.filter_mask`).
+        Selected plots (:func:`geoapp.app.filtering.filter_mask`); projects and hot spots
+        are drawn only on selected plots too.
     viewport
         Current view; sets level of detail, simplification and precision.
     layers
@@ -88,6 +90,7 @@ def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tup
     """
     shift = basemap.shift
     zoom = viewport.zoom
+    keep = filtered_ids(data, mask)
     groups: list[folium.FeatureGroup] = []
     for kind in ("districts", "towns", "zones", "parks"):
         if kind in layers:
@@ -97,7 +100,8 @@ def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tup
     if "density" in layers and density is not None:
         groups.append(feature_group("density", density_layer(density)))
     if "hotspots" in layers:
-        el = hotspot_layer(data.table("clusters", "hotspots"), viewport, shift=shift, lang=lang)
+        el = hotspot_layer(data.table("clusters", "hotspots"), viewport, shift=shift, lang=lang,
+                           keep=keep)
         if el is not None:
             groups.append(feature_group("hotspots", el))
     in_view = plots_in_view(data, mask, viewport)
@@ -121,7 +125,7 @@ def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tup
         if el is not None:
             groups.append(feature_group("low_efficiency", el))
     if "projects" in layers:
-        el = projects_layer(data, shift=shift, lang=lang)
+        el = projects_layer(data, shift=shift, lang=lang, keep=keep)
         if el is not None:
             groups.append(feature_group("projects", el))
     if highlight:

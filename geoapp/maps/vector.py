@@ -300,10 +300,22 @@ def ledger_points_layer(data: AppData, positions: np.ndarray, *, shift: str | No
                        name="ledger_points")
 
 
-def projects_layer(data: AppData, *, shift: str | None = None,
-                   lang: str = "zh") -> FastGeoJson | None:
-    """Projects as circles coloured by stage."""
-    pts = project_points(data)
+def _kept(frame: pd.DataFrame, keep: set[str] | None) -> pd.DataFrame:
+    """Rows whose plot the filters keep (all rows when ``keep`` is None)."""
+    if keep is None:
+        return frame
+    if "plot_id" not in frame:
+        return frame.iloc[0:0]
+    return frame[frame["plot_id"].astype("string").isin(keep).fillna(False).to_numpy(bool)]
+
+
+def projects_layer(data: AppData, *, shift: str | None = None, lang: str = "zh",
+                   keep: set[str] | None = None) -> FastGeoJson | None:
+    """Projects as circles coloured by stage.
+
+    ``keep``: plot ids the filters keep; a project is drawn when its plot is kept (None: all).
+    """
+    pts = _kept(project_points(data), keep)
     if pts.empty:
         return None
     stages = list(PROJECT_COLORS)
@@ -330,9 +342,15 @@ HOTSPOT_CLASSES = ("hot_99", "hot_95", "hot_90", "cold_90", "cold_95", "cold_99"
 
 
 def hotspot_layer(table: pd.DataFrame | None, viewport: Viewport, *, shift: str | None = None,
-                  lang: str = "zh") -> FastGeoJson | None:
-    """Significant hot and cold spots (Gi* of tax per mu) in view, as coloured dots."""
+                  lang: str = "zh", keep: set[str] | None = None) -> FastGeoJson | None:
+    """Significant hot and cold spots (Gi* of tax per mu) in view, as coloured dots.
+
+    ``keep``: plot ids the filters keep (None: all).
+    """
     if not isinstance(table, gpd.GeoDataFrame) or table.empty:
+        return None
+    table = _kept(table, keep)
+    if table.empty:
         return None
     col = "gi_class"
     if col not in table:

@@ -27,6 +27,7 @@ from geoapp.app import (
     loading,
     printing,
     scenario_view,
+    selection,
     stage_results,
     symbology,
     tables,
@@ -37,6 +38,7 @@ from geoapp.maps.draw import add_draw
 from geoapp.offline import missing_assets
 
 MAP_HEIGHT = 620
+MAP_WIDTH = 760  # about what the map's column gets on a laptop: a fitted selection stays in view
 DEFAULT_WORKSPACE = "demo.gpkg"
 ICON = str(Path(__file__).resolve().parent / "geoapp" / "app" / "icon.png")
 
@@ -220,22 +222,72 @@ def _handle_click(value: dict | None, data: loading.AppData, mask: np.ndarray) -
         st.session_state["selected"] = ("plot", hit)
 
 
+def select(data: loading.AppData, selected: tuple[str, str] | None) -> None:
+    """Select a plot, park or town and fly the map to fit its plots."""
+    st.session_state["selected"] = selected
+    fly = (selection.selection_view(data, selection.selected_mask(data, selected),
+                                    width_px=MAP_WIDTH, height_px=MAP_HEIGHT) if selected else None)
+    if fly:
+        st.session_state["fly"] = fly
+
+
 def search_ui(data: loading.AppData, lang: str) -> None:
-    """Search box: a hit selects the plot and flies the map to it."""
-    query = st.text_input(t("search"), key="search", placeholder=t("search_hint"))
+    """Search box: lists the matches (plots, parks, towns); the one picked is selected.
+
+    The best match is picked first; "not found" clears the previous selection.
+    """
+    query = st.text_input(t("search"), key="search", placeholder=t("search_hint")).strip()
     if not query:
         return
-    if st.session_state.get("searched") == query:
+    if st.session_state.get("searched") != query:
+        hits = cards.search(data, query)
+        st.session_state["searched"], st.session_state["search_hits"] = query, hits
+        st.session_state["search_picked"] = None
+        if hits.empty:
+            st.session_state["search_message"] = f"{t('no_match')}: {query}"
+            st.session_state["selected"] = None
+            return
+        st.session_state["search_message"] = ""
+    hits = st.session_state.get("search_hits")
+    if hits is None or hits.empty:
         return
-    hits = cards.search(data, query)
-    st.session_state["searched"] = query
-    if hits.empty:
-        st.session_state["search_message"] = f"{t('no_match')}: {query}"
+    labels = [cards.search_label(h, lang) for _, h in hits.iterrows()]
+    pick = st.radio(f"{t('search_matches')} ({len(hits)})", range(len(hits)),
+                    format_func=lambda i: labels[i], key=f"search_pick_{query}",
+                    horizontal=True)
+    if pick is not None and st.session_state.get("search_picked") != pick:
+        st.session_state["search_picked"] = pick
+        hit = hits.iloc[int(pick)]
+        select(data, (str(hit["target"]), str(hit["id"])))
+
+
+def handle_ranking_pick(data: loading.AppData) -> None:
+    """A row clicked in a league table selects its park (or town) and flies the map to it."""
+    for scope in ("park", "town"):
+        state = st.session_state.get(f"ranking_table_{scope}")
+        rows = list(((state or {}).get("selection") or {}).get("rows") or [])
+        mark = (scope, rows[0]) if rows else None
+        if mark == st.session_state.get(f"ranking_picked_{scope}"):
+            continue
+        st.session_state[f"ranking_picked_{scope}"] = mark
+        if mark is not None:
+            select(data, stage_results.ranking_pick(data, scope, int(rows[0])))
+
+
+def selection_ui(data: loading.AppData, mask: np.ndarray, filters: filtering.Filters,
+                 lang: str) -> None:
+    """Summary of the filtered plots, or of the selected park or town."""
+    sel = st.session_state.get("selected")
+    if filters != filtering.Filters():
+        title, shown = t("filters"), mask
+    elif sel and sel[0] in ("park", "town"):
+        title, shown = cards.scope_name(data, sel[0], sel[1]), selection.selected_mask(data, sel)
+    else:
         return
-    first = hits.iloc[0]
-    st.session_state["search_message"] = f"→ {first['plot_id']} ({first['match']})"
-    st.session_state["selected"] = ("plot", str(first["plot_id"]))
-    st.session_state["fly"] = ([float(first["lat"]), float(first["lon"])], 17)
+    with st.container(border=True, key="selection_summary"):
+        st.markdown(f"**{t('selection_summary')}**{t('colon')}{title}")
+        facts = selection.selection_facts(data, shown, lang)
+        st.markdown("\n".join(["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in facts]))
 
 
 def _swatch(color: str, label: str, *, outline: bool = False, dot: bool = False) -> str:
@@ -348,6 +400,11 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
     legend = get_legend(*key, metric, scheme)
     home = viewing.data_viewport(data, height_px=MAP_HEIGHT)
     value = st.session_state.get("map")
+    if st.session_state.get("filters_seen", filtering.Filters()) != filters:
+        st.session_state["filters_seen"] = filters  # a new filter: fit the map to it
+        fly = selection.selection_view(data, mask, width_px=MAP_WIDTH, height_px=MAP_HEIGHT)
+        if fly:
+            st.session_state["fly"] = fly
     _handle_click(value, data, mask)
     search_ui(data, lang)
     # always drawn, so the map below keeps its place in the page and is not remounted
@@ -367,7 +424,13 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
                          basemap=basemap, lang=lang, density=density,
                          highlight=selected[1] if selected and selected[0] == "plot" else None)
     base_url = st.get_option("server.baseUrlPath") or ""
-    m = maps.base_map(home, basemap, base_url_path=base_url)
+    state = st.session_state
+    state["map_start"] = maps.start_view(state.get("basemap_seen"), basemap, viewport,
+                                         state.get("map_start"), home)
+    if state.get("basemap_seen", basemap) != basemap:
+        state.pop("fly", None)  # the new map opens where the old one was, not at the last fly
+    state["basemap_seen"] = basemap
+    m = maps.base_map(state["map_start"], basemap, base_url_path=base_url, lang=lang)
     add_draw(m, base_url_path=base_url)
     fly = st.session_state.get("fly")
     left, right = st.columns([3, 1])
@@ -390,8 +453,9 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
             change_legend_ui(shown_legend, compare, data.year, lang)
         else:
             legend_ui(legend, metric, lang, view, layers)
-        area_ui(data, st.session_state.get("map"), lang)
+        selection_ui(data, mask, filters, lang)
         card_ui(data, lang)
+        area_ui(data, st.session_state.get("map"), lang)
 
 
 # -- other tabs ----------------------------------------------------------------------------
@@ -410,7 +474,8 @@ def rankings_ui(data: loading.AppData, lang: str) -> None:
         if with_target:
             st.caption(f"{t('targets_met')}{t('colon')}{met}/{with_target}")
         with st.container(key=f"ranking_{scope}"):
-            st.dataframe(table, hide_index=True)
+            st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key=f"ranking_table_{scope}")
 
 
 def _stage_names(stages, lang: str) -> str:
@@ -745,6 +810,7 @@ def main() -> None:
     st.title(t("title"))
     if data.synthetic:
         st.caption("⚠ " + t("synthetic"))
+    handle_ranking_pick(data)
     tabs = st.tabs([t("tab_map"), t("tab_rankings"), t("tab_reclamation"), t("tab_projects"),
                     t("tab_quality"), t("tab_scenario")])
     with tabs[0]:

@@ -8,10 +8,10 @@ import pytest
 import shapely
 
 from geoapp import maps
-from geoapp.app import areas, cards, filtering, selection, viewing
+from geoapp.app import areas, cards, filtering, selection, stage_results, tables, viewing
 from layers.crs import STORE_CRS
 from tests.conftest import BASE_E, BASE_N
-from tests.test_app_data import _data, firms, three_plots  # noqa: F401  (fixtures)
+from tests.test_app_data import _data, analysed, firms, three_plots  # noqa: F401  (fixtures)
 
 
 def _park_town():
@@ -80,5 +80,41 @@ def test_search_finds_parks_and_towns_by_name(three_plots, firms):  # noqa: F811
     assert cards.search(data, "测试镇")["id"].tolist() == ["310113101"]
     plot = cards.search(data, "P2")
     assert plot["target"].tolist() == ["plot"] and plot["id"].tolist() == ["P2"]
-    assert cards.search_label(plot.iloc[0]) == "地块 P2"
+    assert cards.search_label(plot.iloc[0]) == "P2"
     assert cards.search(data, "nothing-like-this").empty
+
+
+def test_a_ranking_row_picks_its_park(analysed):  # noqa: F811
+    view = tables.ranking_view(analysed, "park", "zh")
+    raw = analysed.table("evaluation", "park_ranking")
+    for pos in (0, len(view) - 1):
+        kind, pid = stage_results.ranking_pick(analysed, "park", pos)
+        assert kind == "park"
+        # the row the planner clicked: same id in the table as shown
+        assert str(view.iloc[pos, 0]) == pid
+        assert pid in set(raw["park_id"].astype(str))
+    assert stage_results.ranking_pick(analysed, "park", len(view)) is None
+    kind, code = stage_results.ranking_pick(analysed, "town", 0)
+    assert kind == "town" and selection.selected_mask(analysed, (kind, code)).any()
+
+
+def test_unreachable_tiles_say_so_once_and_a_new_basemap_keeps_the_view():
+    home = viewing.Viewport(121.0, 30.7, 121.9, 31.5, 10)
+    html = maps.base_map(home, maps.Basemap("osm")).get_root().render()
+    assert "tileerror" in html and "geoapp-tile-note" in html
+    assert "_geoappTileNote" in html  # one note per map, however many tiles fail
+    import json
+
+    from geoapp import words
+
+    assert json.dumps(words.text("map.tiles_unreachable", "zh")) in html
+    en = maps.base_map(home, maps.Basemap("osm"), lang="en").get_root().render()
+    assert json.dumps(words.text("map.tiles_unreachable", "en")) in en
+    # no tiles, nothing to fail
+    assert "tileerror" not in maps.base_map(home).get_root().render()
+    here = viewing.Viewport(121.40, 31.30, 121.45, 31.35, 15)
+    osm, none = maps.Basemap("osm"), maps.NO_TILES
+    assert maps.start_view(none, osm, here, home, home) == here  # switched: keep the view
+    assert maps.start_view(osm, osm, here, None, home) == home  # panning: script unchanged
+    assert maps.start_view(osm, osm, here, here, home) == here
+    assert maps.start_view(None, osm, here, None, home) == home  # first run

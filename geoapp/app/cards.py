@@ -354,10 +354,10 @@ def search(data: AppData, query: str, *, limit: int = 10) -> pd.DataFrame:
 def search_label(hit: pd.Series | dict, lang: str = "zh") -> str:
     """How a search match is listed.
 
-    ``"地块 P000123 · 甲公司(合成)"``, ``"园区 数智南大 (BS-P03)"``.
+    A plot by its id (and what matched, ``"P000123 · 甲公司(合成)"``), a park or town by its
+    kind, name and id (``"园区 数智南大 (BS-P03)"``).
     """
     target, fid, match = hit["target"], str(hit["id"]), str(hit["match"])
     if target == "plot":
-        head = f"{words.text('card.plot', lang)} {fid}"
-        return head if match == fid else f"{head} · {match}"
+        return fid if match == fid else f"{fid} · {match}"
     return f"{words.text(target, lang)} {match} ({fid})"

@@ -43,6 +43,18 @@ def ranking_table(data: AppData, scope: str = "park") -> pd.DataFrame | None:
     return table[first + [c for c in table.columns if c not in first]]
 
 
+def ranking_pick(data: AppData, scope: str, position: int) -> tuple[str, str] | None:
+    """The selection a clicked row of the league table makes: ``("park", id)``, ``("town", code)``.
+
+    ``position`` is the row's position in :func:`ranking_table` (the order the app shows it,
+    which ``st.dataframe``'s row selection reports). None when out of range.
+    """
+    table = ranking_table(data, scope)
+    if table is None or not 0 <= int(position) < len(table):
+        return None
+    return scope, str(table.index[int(position)])
+
+
 def stalled_plots(data: AppData) -> pd.DataFrame | None:
     """Ledger plots with no progress for too long (the reclamation stage's rule)."""
     t = data.table("reclamation", "ledger_plots")

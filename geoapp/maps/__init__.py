@@ -23,8 +23,10 @@ from geoapp.maps.basemaps import (
     NO_TILES,
     TIANDITU_ENV,
     Basemap,
+    TileErrorNote,
     ad_shift_point,
     base_map,
+    start_view,
     tianditu_key,
     tile_layers,
 )
@@ -51,6 +53,7 @@ __all__ = [
     "DensityImage",
     "FastGeoJson",
     "MapView",
+    "TileErrorNote",
     "ad_shift_point",
     "base_map",
     "build_map",
@@ -61,6 +64,7 @@ __all__ = [
     "overlays",
     "plot_layer",
     "precision_for",
+    "start_view",
     "tianditu_key",
     "tile_layers",
 ]

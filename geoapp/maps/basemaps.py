@@ -98,8 +98,57 @@ class _AttributionPrefix(MacroElement):
     """)
 
 
+class TileErrorNote(MacroElement):
+    """A small note on the map, shown once, when a tile layer's tiles cannot be reached.
+
+    Listens to Leaflet's ``tileerror`` event of every tile layer of the map; the first error
+    adds a control (bottom left) saying so. Plain Leaflet, no plugin, nothing fetched.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            function note() {
+                if (map._geoappTileNote) { return; }
+                var control = L.control({position: 'bottomleft'});
+                control.onAdd = function () {
+                    var div = L.DomUtil.create('div', 'geoapp-tile-note leaflet-bar');
+                    div.textContent = {{ this.message|tojson }};
+                    div.style.cssText = 'background:#fff8e1;color:#5d4037;padding:4px 8px;'
+                        + 'font-size:12px;border:1px solid #ffb300;max-width:320px';
+                    return div;
+                };
+                map._geoappTileNote = control.addTo(map);
+            }
+            map.eachLayer(function (layer) {
+                if (layer instanceof L.TileLayer) { layer.on('tileerror', note); }
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, message: str):
+        super().__init__()
+        self._name = "TileErrorNote"
+        self.message = message
+
+
+def start_view(previous: Basemap | None, basemap: Basemap, current: Viewport,
+               start: Viewport | None, home: Viewport) -> Viewport:
+    """The view a base map opens on.
+
+    Switching base map (``previous`` differs) keeps the view the user had (``current``);
+    otherwise the map keeps the view it was built with (``start``, else ``home``), so its
+    script stays the same while the user pans.
+    """
+    if previous is not None and previous != basemap:
+        return current
+    return start or home
+
+
 def base_map(viewport: Viewport, basemap: Basemap = NO_TILES, *,
-             base_url_path: str = "") -> folium.Map:
+             base_url_path: str = "", lang: str = "zh") -> folium.Map:
     """Build the map whose script stays the same while the user pans and zooms.
 
     Parameters
@@ -110,6 +159,8 @@ def base_map(viewport: Viewport, basemap: Basemap = NO_TILES, *,
         Tiles, if any.
     base_url_path
         Streamlit's ``server.baseUrlPath``, for the local asset URLs.
+    lang
+        Language of the note shown when the tiles cannot be reached (:class:`TileErrorNote`).
 
     Returns
     -------
@@ -123,8 +174,11 @@ def base_map(viewport: Viewport, basemap: Basemap = NO_TILES, *,
     m = folium.Map(location=center, zoom_start=int(viewport.zoom), tiles=None,
                    prefer_canvas=True, control_scale=True, max_zoom=19, min_zoom=8)
     use_local_assets(m, base_url_path=base_url_path)
-    for layer in tile_layers(basemap):
+    tiles = tile_layers(basemap)
+    for layer in tiles:
         layer.add_to(m)
+    if tiles:
+        TileErrorNote(text("map.tiles_unreachable", lang)).add_to(m)
     _AttributionPrefix().add_to(m)
     return m
 

@@ -237,6 +237,8 @@ def search_ui(data: loading.AppData, lang: str) -> None:
     The best match is picked first; "not found" clears the previous selection.
     """
     query = st.text_input(t("search"), key="search", placeholder=t("search_hint")).strip()
+    # always drawn, so the map below keeps its place in the page and is not remounted
+    box = st.container(key="search_matches")
     if not query:
         return
     if st.session_state.get("searched") != query:
@@ -252,7 +254,7 @@ def search_ui(data: loading.AppData, lang: str) -> None:
     if hits is None or hits.empty:
         return
     labels = [cards.search_label(h, lang) for _, h in hits.iterrows()]
-    pick = st.radio(f"{t('search_matches')} ({len(hits)})", range(len(hits)),
+    pick = box.radio(f"{t('search_matches')} ({len(hits)})", range(len(hits)),
                     format_func=lambda i: labels[i], key=f"search_pick_{query}",
                     horizontal=True)
     if pick is not None and st.session_state.get("search_picked") != pick:

@@ -388,8 +388,9 @@ def test_rankings_and_reclamation_tabs_show_the_analysis(page, demo_data):
     has_target = ranking.filter(like="_growth_target").notna().any(axis=1)
     met = int(ranking.loc[has_target, "target_met"].fillna(False).astype(bool).sum())
     page.page.get_by_text(f"达到增长目标：{met}/{int(has_target.sum())}").wait_for(timeout=30_000)
-    # the grid's accessible cells: row 0 of the name column (after the id) is the best park
-    first = grid.locator("[data-testid='glide-cell-1-0']")
+    # the grid's accessible cells: row 0 of the name column (after the row-selection marker
+    # and the id) is the best park
+    first = grid.locator("[data-testid='glide-cell-2-0']")
     first.wait_for(state="attached", timeout=30_000)
     assert first.text_content() == best["name"]
     page.page.get_by_role("tab", name="盘活进度").click()

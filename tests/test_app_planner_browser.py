@@ -61,6 +61,14 @@ def _summary(page) -> dict[str, str]:
     return card_facts(box.inner_text())
 
 
+def _tall_screenshot(page, name: str, height: int = 1900) -> None:
+    """The map with the card beside it: a window tall enough for both."""
+    page.page.set_viewport_size({"width": 1500, "height": height})
+    page.page.wait_for_timeout(1500)
+    page.page.screenshot(path=str(ARTIFACTS / name))
+    page.page.set_viewport_size({"width": 1500, "height": 1100})
+
+
 def test_a_filter_zooms_the_map_and_shows_the_selection_summary(page, demo_data):  # noqa: F811
     jinshan = "310116"
     mask = filtering.filter_mask(demo_data.plots, filtering.Filters(districts=(jinshan,)))
@@ -111,7 +119,7 @@ def test_clicking_a_ranking_row_selects_the_park_on_the_map(page, demo_data):  #
     assert facts["地块数(块)"] == f"{int(mask.sum()):,}"
     page.page.wait_for_timeout(1000)
     page.page.screenshot(path=str(ARTIFACTS / "planner_park_selected.png"))
-    page.page.locator(".st-key-card").screenshot(path=str(ARTIFACTS / "planner_park_card.png"))
+    _tall_screenshot(page, "planner_park_card.png")
 
 
 def test_search_lists_a_park_by_name_and_a_plot_card(page, demo_data):  # noqa: F811
@@ -140,7 +148,7 @@ def test_search_lists_a_park_by_name_and_a_plot_card(page, demo_data):  # noqa: 
     page.wait_features(lambda c: c.get("plot", 0) > 0)
     page.page.wait_for_timeout(1000)
     page.page.screenshot(path=str(ARTIFACTS / "planner_plot_selected.png"))
-    card.screenshot(path=str(ARTIFACTS / "planner_plot_card.png"))
+    _tall_screenshot(page, "planner_plot_card.png")
 
 
 def test_an_unreachable_basemap_says_so_and_keeps_the_view(page, demo_data):  # noqa: F811

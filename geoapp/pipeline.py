@@ -331,11 +331,18 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
 
 
-def plot_geometry_reader(ws: Workspace) -> Callable[[], gpd.GeoSeries]:
-    """A function giving the plots layer's geometry by ``plot_id`` (read once, on first use)."""
+def plot_geometry_reader(ws: Workspace, layers: Mapping[str, pd.DataFrame] | None = None
+                         ) -> Callable[[], gpd.GeoSeries]:
+    """
+    A function giving the plots layer's geometry by ``plot_id``, read once on first use.
+
+    Taken from ``layers`` when they hold the plots already.
+    """
     @functools.cache
     def read() -> gpd.GeoSeries:
-        plots = ws.read("plots", columns=["plot_id"])
+        plots = (layers or {}).get("plots")
+        if plots is None:
+            plots = ws.read("plots", columns=["plot_id"])
         if not isinstance(plots, gpd.GeoDataFrame) or plots.empty:
             return gpd.GeoSeries([], crs="EPSG:4326")
         geometry = plots.geometry
@@ -379,6 +386,7 @@ def analyse_workspace(
     load: bool = True,
     progress: Callable[[str], None] | None = None,
     collect_errors: bool = False,
+    layers: Mapping[str, pd.DataFrame] | None = None,
 ) -> Analysis:
     """
     Fresh results of a workspace: stored ones where still valid, the rest computed (and stored).
@@ -407,6 +415,9 @@ def analyse_workspace(
     collect_errors
         Record a failing stage in :attr:`Analysis.errors` and go on (the app must open with
         what exists); by default the first failure raises.
+    layers
+        The workspace's layers when the caller has read them already (the app): they are
+        not read again.
     """
     ws = Workspace(workspace)
     ws.check()
@@ -415,8 +426,8 @@ def analyse_workspace(
     year = int(year or default_year(workspace_years(ws)))
     prints, fresh = _plan(ws, stages, year=year, settings=settings, as_of=as_of)
     run = Analysis(year=year, settings=settings, fingerprints=prints)
-    geometry = plot_geometry_reader(ws)
-    layers: dict[str, pd.DataFrame] = {}
+    geometry = plot_geometry_reader(ws, layers)
+    layers = dict(layers or {})
 
     def stored(name: str) -> StageResult:
         record = ws.run_record(name, year)

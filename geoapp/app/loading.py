@@ -141,8 +141,8 @@ def load_app_data(path: str, mtime: float, year: int | None = None) -> AppData:
     ws.check()
     years = pipeline.workspace_years(ws)
     year = resolve_year(years) if year is None else int(year)
-    run = pipeline.analyse_workspace(path, year=year, collect_errors=True)
     layers = ws.read_all()
+    run = pipeline.analyse_workspace(path, year=year, collect_errors=True, layers=layers)
     meta = ws.metadata()
     return AppData(path=str(path), year=int(year), years=years, layers=layers,
                    results=run.results, errors=run.errors,

@@ -40,8 +40,13 @@ def published_tables(results: Mapping[str, StageResult], public: bool
 
 
 def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
-                  extra_summary: dict[str, Any] | None = None, public: bool = False) -> list[Path]:
-    """Write every stage's outputs through the one export path, plus summary.json."""
+                  extra_summary: dict[str, Any] | None = None, public: bool = False,
+                  tables: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
+    """Write every stage's outputs through the one export path, plus summary.json.
+
+    ``tables`` are the output tables to write (:func:`published_tables`, computed here when
+    not given).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -51,7 +56,9 @@ def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
     clusters = results.get("clusters")
     weighted = clusters is not None and clusters.summary.get("density", {}).get(
         "weight", "count") != "count"
-    for fname, obj in outputs.output_files(results, published_tables(results, public)).items():
+    if tables is None:
+        tables = published_tables(results, public)
+    for fname, obj in outputs.output_files(results, tables).items():
         path = out / fname
         if public and weighted and fname.startswith("density_"):
             continue  # a surface weighted by tax or output gives single firms' figures back
@@ -83,14 +90,16 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     list of Path
         The files written, in ``out_dir``.
     """
+    tables = published_tables(results, public)  # once: public mode's suppression is costly
     with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
-        files = write_outputs(results, stage, extra_summary=summary, public=public)
+        files = write_outputs(results, stage, extra_summary=summary, public=public,
+                              tables=tables)
         if comparison:
             from geoapp.comparison import write_comparison
 
             files += write_comparison(comparison, stage, public=public)
         path = stage / "report.xlsx"
-        report.xlsx_report(published_tables(results, public), path, public=public)
+        report.xlsx_report(tables, path, public=public)
         files.append(path)
         files.append(report.write_readme(stage, {p.name: "" for p in files}))
     return [Path(out_dir) / p.relative_to(stage) for p in files]

@@ -73,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", type=int, metavar="YEAR",
                    help="also write plot_change.csv (per-mu change and grade moves against "
                         "YEAR) and park_trend.csv (every park in every year)")
+    p.add_argument("--full-report", action="store_true",
+                   help="report.xlsx also gets the per-enterprise sheet (always in "
+                        "enterprises.parquet)")
+    p.add_argument("--geojson", action="store_true",
+                   help="also write GeoJSON copies of analysis.gpkg's layers (RFC 7946)")
+    p.add_argument("--csv", action="store_true",
+                   help="also write CSV copies of the long tables (enterprises, "
+                        "low-efficiency lists, lead-industry firms outside parks)")
 
     p = sub.add_parser("config", help="show or change the analysis settings stored in a workspace")
     p.add_argument("workspace", type=Path)
@@ -259,7 +267,9 @@ def _run(args) -> int:
 
             out = pipeline.analyze(args.workspace, args.out, year=args.year,
                                    config_file=args.config, as_of=args.as_of,
-                                   public=args.public, progress=step, compare=args.compare)
+                                   public=args.public, progress=step, compare=args.compare,
+                                   full_report=args.full_report, geojson=args.geojson,
+                                   csv=args.csv)
             bar.update(1)
         run = out["analysis"]
         print(f"analysis of {out['year']} written to {args.out} "

@@ -67,6 +67,11 @@ class Output:
         What the file shows of the result (e.g. rounding), or None for the table as it is.
     skip_empty
         Write no file when the table has no rows.
+    place
+        Where the output folder keeps it (:data:`PLACES`): ``"gpkg"`` a layer of
+        ``analysis.gpkg``, ``"plot_columns"`` columns of that file's plots layer (a table that
+        shares the plots' geometry), ``"parquet"`` a Parquet file (long per-row tables),
+        ``"csv"`` a CSV file (short summaries); None: not in the folder.
     """
 
     name: str
@@ -75,6 +80,7 @@ class Output:
     file: str | None
     view: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     skip_empty: bool = False
+    place: str | None = "csv"
 
     def frame(self, result: StageResult) -> pd.DataFrame | None:
         """The output's table from the stage's result (None when the result lacks it)."""
@@ -85,31 +91,40 @@ class Output:
 
 
 OUTPUTS: tuple[Output, ...] = (
-    Output("plots_evaluated", "evaluation", "plots", "plots.geojson", _plot_file),
-    Output("enterprises_evaluated", "evaluation", "enterprises", "enterprises.csv"),
-    Output("parks", "evaluation", "parks", "parks.geojson"),
+    Output("plots_evaluated", "evaluation", "plots", "plots.geojson", _plot_file, place="gpkg"),
+    Output("enterprises_evaluated", "evaluation", "enterprises", "enterprises.csv",
+           place="parquet"),
+    Output("parks", "evaluation", "parks", "parks.geojson", place="gpkg"),
     Output("park_ranking", "evaluation", "park_ranking", "park_ranking.csv"),
     Output("town_ranking", "evaluation", "town_ranking", "town_ranking.csv"),
     Output("district_ranking", "evaluation", "district_ranking", "district_ranking.csv"),
-    Output("low_efficiency", "evaluation", "low_efficiency", "low_efficiency.csv"),
+    Output("low_efficiency", "evaluation", "low_efficiency", "low_efficiency.csv",
+           place="plot_columns"),
     Output("reclamation_progress", "reclamation", "progress", "reclamation_progress.csv",
            rounded_progress),
     Output("reclamation_breakdown", "reclamation", "breakdown", "reclamation_breakdown.csv",
            _rounded_breakdown),
-    Output("ledger_plots", "reclamation", "ledger_plots", "ledger_plots.geojson"),
-    Output("projects", "reclamation", "projects", "projects.geojson"),
+    Output("ledger_plots", "reclamation", "ledger_plots", "ledger_plots.geojson",
+           place="plot_columns"),
+    Output("projects", "reclamation", "projects", "projects.geojson", place="gpkg"),
     Output("projects_by_park", "reclamation", "projects_by_park", "projects_by_park.csv",
            skip_empty=True),
     Output("low_efficiency_not_in_ledger", "reclamation", "low_efficiency_not_in_ledger",
-           "low_efficiency_not_in_ledger.csv"),
-    Output("hotspots", "clusters", "hotspots", "hotspots.geojson"),
-    Output("grid", "clusters", "grid", "grid.geojson"),
+           "low_efficiency_not_in_ledger.csv", place="plot_columns"),
+    Output("hotspots", "clusters", "hotspots", "hotspots.geojson", place="plot_columns"),
+    Output("grid", "clusters", "grid", "grid.geojson", place="gpkg"),
     Output("concentration", "clusters", "concentration", "concentration.csv"),
-    Output("concentration_parks", "clusters", "concentration_parks", None),
+    Output("concentration_parks", "clusters", "concentration_parks", None, place=None),
     Output("lead_industry_outside_parks", "clusters", "lead_industry_outside_parks",
-           "lead_industry_outside_parks.csv"),
+           "lead_industry_outside_parks.csv", place="parquet"),
 )
 """Every analysis output, in the order they are written."""
+
+PLACES = ("gpkg", "plot_columns", "parquet", "csv")
+"""Where an output lives in the analysis folder (:attr:`Output.place`)."""
+
+GPKG_FILE = "analysis.gpkg"
+"""The analysis folder's GeoPackage: every layer with geometry, each geometry once."""
 
 OUTPUT_BY_NAME: dict[str, Output] = {o.name: o for o in OUTPUTS}
 

@@ -512,8 +512,11 @@ def output(workspace: str | Path, name: str, *, year: int | None = None,
 def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = None,
             config_file: str | Path | None = None, as_of: date | None = None,
             public: bool = False, progress: Callable[[str], None] | None = None,
-            compare: int | None = None) -> dict[str, Any]:
+            compare: int | None = None, full_report: bool = False, geojson: bool = False,
+            csv: bool = False) -> dict[str, Any]:
     """``geoapp analyze``: fresh results of the workspace, written as the output folder.
+
+    ``full_report``, ``geojson``, ``csv``: see :func:`geoapp.export.folder.write_folder`.
 
     With ``compare`` (a year) the folder also holds the year comparison
     (:func:`geoapp.comparison.comparison_tables`: ``plot_change``, ``park_trend``).
@@ -550,7 +553,8 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
                                    current=run.results["evaluation"].plots, settings=settings,
                                    as_of=as_of)
         extra["compare"] = int(compare)
-    files = write_folder(run.results, out_dir, summary=extra, public=public, comparison=tables)
+    files = write_folder(run.results, out_dir, summary=extra, public=public, comparison=tables,
+                         full_report=full_report, geojson=geojson, csv=csv)
     return {"analysis": run, "files": files, "year": run.year}
 
 

@@ -33,24 +33,30 @@ def analysed(demo_workspace, tmp_path_factory):
 def test_analyze_writes_every_promised_file(analysed):
     names = {p.name for p in analysed.iterdir()}
     promised = {
+        # every layer with geometry, each geometry once (issue 14)
+        "analysis.gpkg",
         # evaluation (issue 3)
-        "plots.geojson", "enterprises.csv", "parks.geojson", "park_ranking.csv", "summary.json",
+        "enterprises.parquet", "park_ranking.csv", "summary.json",
         # reclamation (issue 4)
-        "reclamation_progress.csv", "ledger_plots.geojson", "projects.geojson",
+        "reclamation_progress.csv",
         # clusters (issue 5)
-        "density_all.tif", "hotspots.geojson", "concentration.csv",
+        "density_all.tif", "concentration.csv",
         # bundle (issue 7)
         "report.xlsx", "README.txt",
     }
     assert promised <= names
+    assert not {n for n in names if n.endswith(".geojson")}  # copies only with --geojson
+    layers = {name for name, _ in pyogrio.list_layers(analysed / "analysis.gpkg")}
+    assert {"plots", "parks", "projects", "grid", "layer_styles"} <= layers
     assert any(n.startswith("burnup_") and n.endswith(".png") for n in names)
     assert any(n.startswith("density_biomed") for n in names)
 
 
 def test_analyze_outputs_hold_the_contract_columns(analysed):
-    plots = pyogrio.read_dataframe(analysed / "plots.geojson")
+    plots = pyogrio.read_dataframe(analysed / "analysis.gpkg", layer="plots")
     for col in ("plot_id", "park_id", "zone_type", "area_mu", "tax_per_mu", "output_per_mu",
-                "grade", "score", "low_efficiency", "reasons"):
+                "grade", "score", "low_efficiency", "reasons", "gi_class", "lisa_class",
+                "ledger_stage", "stalled"):
         assert col in plots.columns, col
     assert plots.crs.to_epsg() == 4326
     progress = pd.read_csv(analysed / "reclamation_progress.csv", dtype={"scope_id": str})
@@ -64,7 +70,7 @@ def test_analyze_outputs_hold_the_contract_columns(analysed):
 
 def test_area_in_outputs_is_the_register_else_the_measured_mu(demo_workspace, analysed):
     stored = Workspace(demo_workspace).read("plots").set_index("plot_id")
-    out = pyogrio.read_dataframe(analysed / "plots.geojson").set_index("plot_id")
+    out = pyogrio.read_dataframe(analysed / "analysis.gpkg", layer="plots").set_index("plot_id")
     measured = stored.to_crs("EPSG:32651").area / (10_000 / 15)
     geom = out["geom_area_mu"].astype(float).reindex(measured.index)
     assert (geom - measured).abs().max() < 1e-4  # measured in UTM 51N, to 1e-4 mu
@@ -123,8 +129,12 @@ def test_every_output_column_has_a_chinese_label(analysed):
     columns = set()
     for f in analysed.glob("*.csv"):
         columns |= set(pd.read_csv(f, nrows=2).columns)
-    for f in analysed.glob("*.geojson"):
-        columns |= set(pyogrio.read_dataframe(f, max_features=2).columns)
+    for f in analysed.glob("*.parquet"):
+        columns |= set(pd.read_parquet(f).columns)
+    for layer, _ in pyogrio.list_layers(analysed / "analysis.gpkg"):
+        if layer != "layer_styles":
+            columns |= set(pyogrio.read_dataframe(analysed / "analysis.gpkg", layer=layer,
+                                                  max_features=2).columns)
     unlabelled = sorted(c for c in columns - {"geometry", "wkt", "lon", "lat"} if label(c).zh == c)
     assert unlabelled == []
 
@@ -135,20 +145,25 @@ def test_public_analyze_leaks_no_enterprise_figure(demo_workspace, tmp_path_fact
     out = tmp_path_factory.mktemp("public")
     assert main(["analyze", str(demo_workspace), "--out", str(out), "--year", "2023",
                  "--public"]) == 0
-    firms = pd.read_csv(out / "enterprises.csv")
+    firms = pd.read_parquet(out / "enterprises.parquet")
     assert set(firms.columns) <= {"ent_id", "industry", "year", "scale", "plot_id", "park_id",
                                   "town_code", "district_code", "start_year", "utility",
                                   "synthetic", "lon", "lat", "wkt"}
+    gpkg = out / "analysis.gpkg"
+    tables = {f.name: pd.read_csv(f) for f in out.glob("*.csv")}
+    tables |= {f.name: pd.read_parquet(f) for f in out.glob("*.parquet")}
+    tables |= {layer: pyogrio.read_dataframe(gpkg, layer=layer)
+               for layer, _ in pyogrio.list_layers(gpkg) if layer != "layer_styles"}
+    assert "plots" in tables
     checked = 0
-    for f in [*out.glob("*.csv"), *out.glob("*.geojson")]:
-        table = pd.read_csv(f) if f.suffix == ".csv" else pyogrio.read_dataframe(f)
+    for f, table in tables.items():
         secret = [c for c in table.columns if is_confidential(c)]
         if not secret:
             continue
-        assert "n_enterprises" in table.columns, f"{f.name} keeps {secret} without a count"
+        assert "n_enterprises" in table.columns, f"{f} keeps {secret} without a count"
         few = pd.to_numeric(table["n_enterprises"], errors="coerce").fillna(0) < 3
         for col in secret:
-            assert table.loc[few, col].isna().all(), f"{f.name}:{col} shown for < 3 firms"
+            assert table.loc[few, col].isna().all(), f"{f}:{col} shown for < 3 firms"
         checked += int(few.sum())
     assert checked > 0  # the rule was exercised on real rows
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))

@@ -182,7 +182,7 @@ def test_analyze_export_and_settings_give_the_same_grades(ws, tmp_path):
     exported = tmp_path / "ents.csv"
     assert main(["export", str(ws), "--layer", "enterprises_evaluated", "--out",
                  str(exported)]) == 0
-    a = pd.read_csv(out / "enterprises.csv", dtype={"ent_id": str})
+    a = pd.read_parquet(out / "enterprises.parquet")
     b = pd.read_csv(exported, dtype={"ent_id": str})
     assert a["grade"].tolist() == b["grade"].tolist()
     assert a["ent_id"].tolist() == b["ent_id"].tolist()

@@ -55,7 +55,7 @@ def test_demo_public_folder_recovers_no_single_firm(demo_workspace, tmp_path):
                  "--as-of", "2023-12-31"]) == 0
     firms = pipeline.analyse_workspace(ws, year=2023).results["evaluation"].enterprises
     firms = firms[firms["plot_id"].notna() & firms["tax_wan"].notna()]
-    plots = pyogrio.read_dataframe(out / "plots.geojson", read_geometry=False)
+    plots = pyogrio.read_dataframe(out / "analysis.gpkg", layer="plots", read_geometry=False)
     published = {
         "park_id": pd.read_csv(out / "park_ranking.csv", dtype={"park_id": str}),
         "town_code": pd.read_csv(out / "town_ranking.csv", dtype={"town_code": str}),

@@ -96,6 +96,10 @@ SEQUENTIAL: dict[int, tuple[str, ...]] = {
 }
 """ColorBrewer OrRd ramps (light = low, dark = high) by number of classes."""
 NO_DATA_COLOR = "#bdbdbd"
+LOW_EFFICIENCY_COLOR = "#d50000"
+"""Outline of the low-efficiency plots (map and QGIS style)."""
+PARK_COLOR = "#3949ab"
+"""Outline of the parks (map and QGIS style)."""
 LEDGER_COLORS: dict[str, str] = {"identified": "#fdae61", "in_progress": "#abd9e9",
                                  "reclaimed": "#2c7bb6", "reused": "#1a9641"}
 PROJECT_COLORS: dict[str, str] = {"signed": "#9e9ac8", "started": "#6baed6",

@@ -13,13 +13,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from geoapp import outputs
 from geoapp.atomic import staged_dir
-from geoapp.export import formats, report
-from geoapp.export.disclosure import MIN_ENTERPRISES, PUBLIC_NOTE_ZH, public_summary
-from geoapp.results import StageResult
+from geoapp.export import formats, package, report
+from geoapp.export.disclosure import (
+    MIN_ENTERPRISES,
+    PUBLIC_NOTE_ZH,
+    public_summary,
+    public_table,
+)
+from geoapp.results import ClustersResult, ReclamationResult, StageResult
 
 
 def published_tables(results: Mapping[str, StageResult], public: bool
@@ -39,13 +45,37 @@ def published_tables(results: Mapping[str, StageResult], public: bool
     return public_tables(tables, evaluation.enterprises if evaluation is not None else None)
 
 
+def _gpkg_layers(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``{layer: frame}`` of ``analysis.gpkg``: the ``place="gpkg"`` outputs, the plots with
+    their per-plot columns (:func:`geoapp.export.package.analysis_plots`)."""
+    layers: dict[str, pd.DataFrame] = {}
+    for out in outputs.OUTPUTS:
+        if out.place != "gpkg" or out.name not in tables:
+            continue
+        if out.name == "plots_evaluated":
+            plots, unmatched = package.analysis_plots(tables)
+            layers["plots"] = plots
+            if unmatched is not None:
+                layers[package.UNMATCHED_LEDGER] = unmatched
+        else:
+            layers[out.name] = tables[out.name]
+    return layers
+
+
 def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
                   extra_summary: dict[str, Any] | None = None, public: bool = False,
-                  tables: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
+                  tables: Mapping[str, pd.DataFrame] | None = None,
+                  geojson: bool = False, csv: bool = False) -> list[Path]:
     """Write every stage's outputs through the one export path, plus summary.json.
 
+    Layers with geometry go into ``analysis.gpkg`` (each geometry once, per-plot results as
+    columns of its plots), long tables into Parquet, summaries into CSV
+    (:attr:`geoapp.outputs.Output.place`); rasters and charts as they are.
+
     ``tables`` are the output tables to write (:func:`published_tables`, computed here when
-    not given).
+    not given). ``geojson`` adds RFC 7946 copies of the layers (``plots.geojson`` with the
+    per-plot columns, ``parks``, ``projects``, ``grid``); ``csv`` adds CSV copies of the long
+    tables and the low-efficiency lists.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -58,7 +88,38 @@ def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
         "weight", "count") != "count"
     if tables is None:
         tables = published_tables(results, public)
-    for fname, obj in outputs.output_files(results, tables).items():
+    note = ""
+    layers = _gpkg_layers(tables)
+    if public:
+        layers = {name: public_table(frame)[0] for name, frame in layers.items()}
+        note = public_table(pd.DataFrame())[1]
+    if layers:
+        written.append(package.write_gpkg(layers, out / outputs.GPKG_FILE, description=note))
+    copies: dict[str, pd.DataFrame] = {}
+    for spec in outputs.OUTPUTS:
+        frame = tables.get(spec.name)
+        if frame is None or spec.file is None or spec.place is None:
+            continue
+        if spec.place == "csv":
+            copies[spec.file] = frame
+        elif spec.place == "parquet":
+            table = public_table(frame)[0] if public else frame
+            written.append(package.write_parquet(
+                table, out / spec.file.replace(".csv", ".parquet")))
+            if csv:
+                copies[spec.file] = frame
+        elif spec.place == "plot_columns" and csv and spec.file.endswith(".csv"):
+            copies[spec.file] = frame
+    if geojson:
+        for name, frame in layers.items():
+            if isinstance(frame, gpd.GeoDataFrame):
+                copies[f"{name}.geojson"] = frame
+    files: dict[str, Any] = dict(copies)
+    if isinstance(results.get("clusters"), ClustersResult):
+        files.update(outputs.raster_files(results["clusters"]))
+    if isinstance(results.get("reclamation"), ReclamationResult):
+        files.update(outputs.chart_files(results["reclamation"]))
+    for fname, obj in files.items():
         path = out / fname
         if public and weighted and fname.startswith("density_"):
             continue  # a surface weighted by tax or output gives single firms' figures back
@@ -79,11 +140,16 @@ def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
 
 def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
                  summary: dict[str, Any], public: bool = False,
-                 comparison: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
+                 comparison: Mapping[str, pd.DataFrame] | None = None,
+                 full_report: bool = False, geojson: bool = False,
+                 csv: bool = False) -> list[Path]:
     """
     Write the whole output folder: every output, summary.json, report.xlsx and README.txt.
 
     ``comparison``: the year comparison's tables (:mod:`geoapp.comparison`), written too.
+    ``full_report``: report.xlsx also gets the per-enterprise sheet (at city scale a sheet of
+    hundreds of thousands of rows; the table is always in ``enterprises.parquet``).
+    ``geojson``, ``csv``: copies of the layers and long tables (:func:`write_outputs`).
 
     Returns
     -------
@@ -93,13 +159,13 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     tables = published_tables(results, public)  # once: public mode's suppression is costly
     with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
         files = write_outputs(results, stage, extra_summary=summary, public=public,
-                              tables=tables)
+                              tables=tables, geojson=geojson, csv=csv)
         if comparison:
             from geoapp.comparison import write_comparison
 
             files += write_comparison(comparison, stage, public=public)
         path = stage / "report.xlsx"
-        report.xlsx_report(tables, path, public=public)
+        report.xlsx_report(tables, path, public=public, enterprises=full_report)
         files.append(path)
         files.append(report.write_readme(stage, {p.name: "" for p in files}))
     return [Path(out_dir) / p.relative_to(stage) for p in files]

@@ -25,7 +25,7 @@ REPORT_SHEETS: dict[str, tuple[str, ...]] = {
     _SHEET["park_ranking"]: ("park_ranking",),
     _SHEET["low_efficiency"]: ("low_efficiency",),
     _SHEET["reclamation_progress"]: ("reclamation_progress",),
-    _SHEET["evaluation"]: ("enterprises", "evaluation"),
+    _SHEET["evaluation"]: ("enterprises_evaluated", "enterprises", "evaluation"),
 }
 """Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
 
@@ -81,7 +81,8 @@ def about_rows(*, year: int | None = None, settings: Mapping[str, Any] | None = 
 
 
 def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
-                public: bool = False, about: Sequence[tuple[str, str]] | None = None) -> Path:
+                public: bool = False, about: Sequence[tuple[str, str]] | None = None,
+                enterprises: bool = True) -> Path:
     """Write the XLSX report: Chinese headers with units, one sheet per table.
 
     Parameters
@@ -99,6 +100,9 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
     about
         ``(item, content)`` rows saying how the report was made (:func:`about_rows`: year,
         filters, settings, date), listed first on the 说明 sheet.
+    enterprises
+        Include the per-enterprise sheet (综合评价). Without it the 说明 sheet says where the
+        table is (``geoapp analyze`` leaves it out unless ``--full-report``).
 
     Returns
     -------
@@ -118,6 +122,9 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
             (words.text("export.coordinates"), *both("export.coordinates_note"))]
     sheets: list[tuple[str, pd.DataFrame | None]] = []
     for sheet in REPORT_SHEETS:
+        if sheet == _SHEET["evaluation"] and not enterprises:
+            rows.append((sheet, *both("export.enterprises_elsewhere")))
+            continue
         table = report_table(tables, sheet)
         if table is not None:
             if public:
@@ -145,7 +152,25 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
 def _columns_of(path: Path) -> tuple[str, list[str]]:
     """Say what a file is and list its columns, for README.txt."""
     suffix = path.suffix.lower()
-    if suffix in (".geojson", ".gpkg", ".shp"):
+    if suffix == ".gpkg":
+        lines = []
+        for name, geometry in pyogrio.list_layers(path):
+            if name == "layer_styles":
+                continue
+            info = pyogrio.read_info(path, layer=name)
+            shape = f"geometry {geometry}" if geometry else "a table without geometry"
+            lines.append(f"layer {name}: {info['features']} rows, {shape}; columns:")
+            lines += [f"    {words.describe(str(c), name if name in SCHEMAS else None)}"
+                      for c in info["fields"]]
+        lines.append("QGIS opens every layer styled like the map app (table layer_styles).")
+        return "GeoPackage\n" + "\n".join(lines), []
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        return (f"{meta.num_rows} rows (Parquet, zstd; pandas.read_parquet, QGIS, DuckDB)",
+                [str(c) for c in pq.read_schema(path).names])
+    if suffix in (".geojson", ".shp"):
         info = pyogrio.read_info(path)
         kind = f"{info['features']} features, geometry {info['geometry_type']}"
         if suffix == ".geojson":

@@ -21,8 +21,10 @@ from geoapp.app.loading import AppData
 from geoapp.app.stage_results import project_points
 from geoapp.app.symbology import (
     LEDGER_COLORS,
+    LOW_EFFICIENCY_COLOR,
     METRICS,
     NO_DATA_COLOR,
+    PARK_COLOR,
     PROJECT_COLORS,
     Legend,
     Metric,
@@ -193,7 +195,7 @@ def context_layer(frame: pd.DataFrame, kind: str, *, zoom: int, shift: str | Non
         "districts": {"color": "#333333", "weight": 2.5, "fill": False, "dashArray": None},
         "towns": {"color": "#777777", "weight": 1, "fill": False, "dashArray": "4 3"},
         "zones": {"color": "#555555", "weight": 1, "fillOpacity": 0.12},
-        "parks": {"color": "#3949ab", "weight": 2, "fillColor": "#7986cb", "fillOpacity": 0.12},
+        "parks": {"color": PARK_COLOR, "weight": 2, "fillColor": "#7986cb", "fillOpacity": 0.12},
     }
     if kind == "zones":
         palette = ("#4daf4a", "#ff7f00", "#984ea3")
@@ -260,7 +262,7 @@ def low_efficiency_layer(data: AppData, positions: np.ndarray, *, zoom: int,
              for pid, r in zip(p["plot_id"].astype(str), p["reasons"].tolist(), strict=True)]
     text = feature_collection(p.geometry.array, props, precision=precision_for(max(zoom, 14)),
                               shift=shift)
-    return FastGeoJson(text, style={"color": "#d50000", "weight": 2.5, "fill": False},
+    return FastGeoJson(text, style={"color": LOW_EFFICIENCY_COLOR, "weight": 2.5, "fill": False},
                        name="low_efficiency")
 
 

@@ -112,6 +112,8 @@ COLUMN_LABELS: dict[str, Label] = {
                               "Lead industries"),
     "ledger_stage": Label("盘活状态", "", "latest reclamation stage of the plot",
                           name_en="Reclamation stage"),
+    "ledger_mode": Label("盘活方式", "", "reclamation mode of the plot on the ledger",
+                         name_en="Reclamation mode"),
     "geom_area_mu": Label("图斑面积", "亩", "area of the drawn polygon in mu"),
     "land_area_mu": Label("用地面积", "亩", "land area in mu used as the per-mu denominator"),
     "register_area_mu": Label("登记面积", "亩", "registered (legal) plot area in mu"),

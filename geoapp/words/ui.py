@@ -129,6 +129,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "export.coordinates": ("坐标 coordinates", ""),
     "export.coordinates_note": ("经度/纬度为WGS84", "lon/lat in WGS84"),
     "export.public": ("公开版", "public"),
+    "export.enterprises_elsewhere": (
+        "逐企业评价表未放入本报告（城市规模下行数过多），完整数据见 enterprises.parquet；"
+        "需要时用 geoapp analyze --full-report。",
+        "The per-enterprise table is not in this report (too many rows at city scale); it is "
+        "in enterprises.parquet, or add it with geoapp analyze --full-report."),
     "export.rows": ("行 rows", "rows"),
     "export.not_computed": ("未计算", "not computed"),
     "export.not_computed_sheet": (
@@ -167,6 +172,12 @@ FILE_DESCRIPTIONS: dict[str, str] = {
     "report": "汇总报告(Excel) / the XLSX report: park ranking, low-efficiency list, "
               "reclamation progress, evaluation",
     "summary": "主要数字(JSON) / headline numbers of every analysis stage",
+    "analysis": "全部图层(GeoPackage，QGIS可直接打开并带样式) / every layer with geometry, "
+                "each geometry once, styled for QGIS: plots (with hot-spot, ledger and "
+                "low-efficiency columns), parks, projects, grid",
+    "enterprises": "逐企业评价表 / every enterprise's indicators, benchmarks, score and grade",
+    "lead_industry_outside_parks": "园区外的主导产业企业 / lead-industry firms outside the "
+                                   "parks, with the nearest park",
     "README": "本说明 / this file",
 }
 """Descriptions of the usual output files by stem (``README.txt``), bilingual."""

@@ -1,0 +1,151 @@
+"""The analysis folder (issue 14): one GeoPackage with QGIS styles, each geometry once, the
+same values as the stage results, copies and the full report only when asked."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from openpyxl import load_workbook
+
+from geoapp import outputs, pipeline
+from geoapp.app.symbology import LOW_EFFICIENCY_COLOR, make_legend
+from geoapp.cli import main
+from geoapp.export.package import LEDGER_COLUMNS
+
+YEAR, AS_OF = "2023", "2023-12-31"
+
+
+@pytest.fixture(scope="module")
+def folders(demo_workspace, tmp_path_factory):
+    """The demo analysed twice: the default folder, and with every copy and the full report."""
+    base = tmp_path_factory.mktemp("folder")
+    ws = base / "ws.gpkg"
+    shutil.copy(demo_workspace, ws)
+    plain, full = base / "plain", base / "full"
+    assert main(["analyze", str(ws), "--out", str(plain), "--year", YEAR, "--as-of", AS_OF]) == 0
+    assert main(["analyze", str(ws), "--out", str(full), "--year", YEAR, "--as-of", AS_OF,
+                 "--geojson", "--csv", "--full-report"]) == 0
+    run = pipeline.analyse_workspace(ws, year=int(YEAR), as_of=pd.Timestamp(AS_OF).date())
+    return plain, full, outputs.output_tables(run.results)
+
+
+def _gpkg_plots(folder):
+    return pyogrio.read_dataframe(folder / "analysis.gpkg", layer="plots").set_index("plot_id")
+
+
+def test_layer_styles_are_read_by_gdal_for_the_plots_layer(folders):
+    plain, _, tables = folders
+    styles = pyogrio.read_dataframe(plain / "analysis.gpkg", layer="layer_styles")
+    row = styles[styles["f_table_name"] == "plots"]
+    assert len(row) == 1 and bool(row["useAsDefault"].iloc[0])
+    assert row["f_geometry_column"].iloc[0] == "geom"
+    qml = ET.fromstring(row["styleQML"].iloc[0].split("\n", 1)[1])
+    rules = qml.find("renderer-v2/rules").findall("rule")
+    legend = make_legend(tables["plots_evaluated"], "tax_per_mu", "quantiles")
+    # one rule per class of the map app (same upper bounds), one for no figure, one outline
+    assert len(rules) == len(legend.bins) + 2 == 7
+    for rule, upper in zip(rules, legend.bins, strict=False):
+        assert rule.get("filter").endswith(f'"tax_per_mu" <= {upper!r}')
+    colours = [layer.find("Option/Option[@name='color']").get("value")
+               for layer in qml.iter("layer")]
+    first = legend.colors[0].lstrip("#")
+    assert colours[0] == ",".join(str(int(first[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
+    low = qml.findall("renderer-v2/symbols/symbol")[-1].find("layer/Option")
+    opts = {o.get("name"): o.get("value") for o in low}
+    red = LOW_EFFICIENCY_COLOR.lstrip("#")
+    assert opts["outline_color"].startswith(",".join(str(int(red[i:i + 2], 16))
+                                                     for i in (0, 2, 4)))
+    assert opts["style"] == "no" and opts["outline_style"] == "dash"
+    assert {"parks", "projects", "grid"} <= set(styles["f_table_name"])
+
+
+def test_plots_layer_holds_the_per_plot_results_of_every_stage(folders):
+    plain, _, tables = folders
+    got = _gpkg_plots(plain)
+    plots = tables["plots_evaluated"].set_index("plot_id")
+    assert list(got.index) == list(plots.index)
+    for col in ("area_mu", "tax_per_mu", "output_per_mu", "score"):
+        np.testing.assert_array_equal(got[col].to_numpy(float), plots[col].to_numpy(float))
+    assert got["grade"].fillna("").tolist() == plots["grade"].fillna("").tolist()
+    assert got["low_efficiency"].astype(bool).tolist() == plots["low_efficiency"].tolist()
+    hot = tables["hotspots"].set_index("plot_id").reindex(got.index)
+    for col in ("gi_z", "gi_p", "lisa_i", "output_gi_z"):
+        np.testing.assert_array_equal(got[col].to_numpy(float), hot[col].to_numpy(float))
+    assert got["gi_class"].tolist() == hot["gi_class"].tolist()
+    ledger = tables["ledger_plots"].set_index("plot_id")
+    on = got["ledger_stage"].notna()
+    assert set(got.index[on]) == set(ledger.index) and on.sum() == len(ledger) > 0
+    for src, col in LEDGER_COLUMNS.items():
+        if src in ("first_date", "last_date", "reclaimed_date"):
+            continue  # dates: compared as text below
+        a = got.loc[ledger.index, col]
+        b = ledger[src]
+        assert (a.isna() == b.isna()).all(), col
+        if pd.api.types.is_numeric_dtype(b):
+            np.testing.assert_allclose(a[b.notna()].astype(float), b[b.notna()].astype(float),
+                                       rtol=0, atol=0)
+        else:
+            assert a[b.notna()].astype(str).tolist() == b[b.notna()].astype(str).tolist(), col
+    last = pd.to_datetime(got.loc[ledger.index, "last_date"]).dt.date.astype(str)
+    assert last.tolist() == ledger["last_date"].astype(str).tolist()
+
+
+def test_each_geometry_is_written_once_by_default(folders):
+    plain, full, _ = folders
+    assert not list(plain.glob("*.geojson")) and not list(plain.glob("*.csv.notes.txt"))
+    assert {p.name for p in full.glob("*.geojson")} == {
+        "plots.geojson", "parks.geojson", "projects.geojson", "grid.geojson"}
+    size = {p.name: p.stat().st_size for p in plain.iterdir()}
+    geo = pyogrio.read_info(plain / "analysis.gpkg", layer="plots")
+    assert geo["features"] == len(_gpkg_plots(plain))
+    # the copies carry the same values
+    copy = pyogrio.read_dataframe(full / "plots.geojson").set_index("plot_id")
+    mine = _gpkg_plots(full)
+    assert list(copy.index) == list(mine.index)
+    np.testing.assert_allclose(copy["gi_z"].to_numpy(float), mine["gi_z"].to_numpy(float),
+                               rtol=1e-12)
+    assert sum(size.values()) < sum(p.stat().st_size for p in full.iterdir())
+
+
+def test_tables_without_geometry_keep_their_values(folders):
+    plain, full, tables = folders
+    firms = pd.read_parquet(plain / "enterprises.parquet")
+    mine = tables["enterprises_evaluated"]
+    assert firms["ent_id"].tolist() == mine["ent_id"].tolist()
+    for col in ("tax_per_mu", "score", "pct", "contrib_tax_per_mu"):
+        np.testing.assert_array_equal(firms[col].to_numpy(float), mine[col].to_numpy(float))
+    assert firms["grade"].fillna("").tolist() == mine["grade"].fillna("").tolist()
+    csv = pd.read_csv(full / "enterprises.csv", dtype={"ent_id": str})
+    assert csv["ent_id"].tolist() == firms["ent_id"].tolist()
+    np.testing.assert_allclose(csv["tax_per_mu"], firms["tax_per_mu"], rtol=1e-12)
+    # the low-efficiency list is the plots layer's low-efficiency rows
+    low = pd.read_csv(full / "low_efficiency.csv", dtype={"plot_id": str})
+    plots = _gpkg_plots(plain)
+    assert set(low["plot_id"]) == set(plots.index[plots["low_efficiency"].astype(bool)])
+    not_in = pd.read_csv(full / "low_efficiency_not_in_ledger.csv", dtype={"plot_id": str})
+    assert set(not_in["plot_id"]) == set(
+        plots.index[plots["low_efficiency"].astype(bool) & plots["ledger_stage"].isna()])
+
+
+def test_full_report_alone_has_the_per_enterprise_sheet(folders):
+    plain, full, tables = folders
+    evaluation = "综合评价"
+    short = load_workbook(plain / "report.xlsx", read_only=True)
+    assert evaluation not in short.sheetnames and "低效用地清单" in short.sheetnames
+    about = [r for r in short["说明"].iter_rows(values_only=True) if r and r[0] == evaluation]
+    assert about and "enterprises.parquet" in about[0][1]
+    long = load_workbook(full / "report.xlsx", read_only=True)
+    assert long[evaluation].max_row == len(tables["enterprises_evaluated"]) + 1
+
+
+def test_readme_describes_the_geopackage_layers(folders):
+    plain, _, _ = folders
+    text = (plain / "README.txt").read_text(encoding="utf-8-sig")
+    plots = _gpkg_plots(plain)
+    assert f"layer plots: {len(plots)} rows, geometry Polygon" in text
+    assert "== enterprises.parquet ==" in text and "layer_styles" in text

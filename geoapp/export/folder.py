@@ -46,8 +46,10 @@ def published_tables(results: Mapping[str, StageResult], public: bool
 
 
 def _gpkg_layers(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """``{layer: frame}`` of ``analysis.gpkg``: the ``place="gpkg"`` outputs, the plots with
-    their per-plot columns (:func:`geoapp.export.package.analysis_plots`)."""
+    """``{layer: frame}`` of ``analysis.gpkg``: the ``place="gpkg"`` outputs.
+
+    The plots come with their per-plot columns (:func:`geoapp.export.package.analysis_plots`).
+    """
     layers: dict[str, pd.DataFrame] = {}
     for out in outputs.OUTPUTS:
         if out.place != "gpkg" or out.name not in tables:

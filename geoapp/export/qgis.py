@@ -3,8 +3,9 @@
 QGIS reads a GeoPackage's ``layer_styles`` table when it opens a layer and applies the row
 marked ``useAsDefault`` (the table QGIS itself writes with "Save as default … in database").
 The styles here draw what the map app draws, with the same classes and colours
-(:mod:`geoapp.app.symbology`): plots filled by 亩均税收 in five quantile classes with low-efficiency
-plots outlined in red, parks outlined, projects as circles by stage, the grid by 亩均税收.
+(:mod:`geoapp.app.symbology`): plots filled by tax per mu in five quantile classes with
+low-efficiency plots outlined in red, parks outlined, projects as circles by stage, the grid
+by tax per mu.
 
 Each style is a small QML document (QGIS's own XML), built from the class breaks, not a copy
 of a file saved from QGIS.
@@ -80,10 +81,10 @@ def graduated_fill_qml(column: str, bins: Sequence[float], colors: Sequence[str]
 
 
 def plots_qml(plots: pd.DataFrame) -> str:
-    """Plots as the map app opens them: 亩均税收 in five quantile classes (light = low, dark =
-    high), plots without a figure grey, low-efficiency plots outlined in red on top.
+    """Plots as the map app opens them: tax per mu in five quantile classes.
 
-    A rule-based renderer: one rule per class, one for no figure, one outline rule for
+    Light = low, dark = high; plots without a figure grey; low-efficiency plots outlined in
+    red (dashed) on top. A rule-based renderer: one rule per class, one for no figure, one outline rule for
     ``low_efficiency``.
     """
     legend = make_legend(plots, "tax_per_mu", "quantiles")
@@ -114,9 +115,9 @@ def plots_qml(plots: pd.DataFrame) -> str:
 
 def parks_qml() -> str:
     """Parks: a light fill and a blue outline, as on the map."""
+    symbol = _fill("0", PARK_COLOR, outline=PARK_COLOR, width=0.5, fill_alpha=31)
     return (_HEAD + '<renderer-v2 type="singleSymbol" symbollevels="0" forceraster="0" '
-            f'enableorderby="0"><symbols>{_fill("0", PARK_COLOR, outline=PARK_COLOR, width=0.5, fill_alpha=31)}'
-            "</symbols></renderer-v2></qgis>\n")
+            f'enableorderby="0"><symbols>{symbol}</symbols></renderer-v2></qgis>\n')
 
 
 def projects_qml() -> str:

@@ -84,8 +84,8 @@ def plots_qml(plots: pd.DataFrame) -> str:
     """Plots as the map app opens them: tax per mu in five quantile classes.
 
     Light = low, dark = high; plots without a figure grey; low-efficiency plots outlined in
-    red (dashed) on top. A rule-based renderer: one rule per class, one for no figure, one outline rule for
-    ``low_efficiency``.
+    red (dashed) on top. A rule-based renderer: one rule per class, one for no figure, one
+    outline rule for ``low_efficiency``.
     """
     legend = make_legend(plots, "tax_per_mu", "quantiles")
     values = pd.to_numeric(plots.get("tax_per_mu"), errors="coerce")

@@ -255,8 +255,10 @@ def _run(args) -> int:
         return EXIT_OK
 
     if args.command == "analyze":
+        import tqdm as tqdm_module
         from tqdm import tqdm
 
+        tqdm_module.tqdm.monitor_interval = 0  # no monitor thread: stages may run in a fork
         started: list[str] = []
         with tqdm(total=len(pipeline.STAGES) + 1, desc="analyse", unit="step",
                   file=sys.stderr) as bar:

@@ -27,7 +27,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geoapp import outputs
+from geoapp import forked, outputs
 from geoapp.boundaries import load_districts
 from geoapp.results import StageResult, from_items, to_items
 from geoapp.settings import Settings
@@ -39,6 +39,9 @@ from layers.validate import Report, validate
 
 STAGES: tuple[str, ...] = ("evaluation", "reclamation", "clusters")
 """Analysis stages in the order they run (a later one may take an earlier one's result)."""
+BACKGROUND_STAGES: frozenset[str] = frozenset({"clusters"})
+"""Stages run in a child process (:mod:`geoapp.forked`) while the others go on: the hot spots'
+permutations make clusters the longest stage."""
 
 SHIFT_CHECKED = ("districts", "towns", "zones", "parks", "plots")
 
@@ -434,15 +437,51 @@ def analyse_workspace(
         return from_items(name, ws.result_items(name, year), record[1] if record else {},
                           plot_geometry=geometry)
 
+    def keep(name: str, result: StageResult, items: list | None) -> None:
+        nonlocal store
+        if store:
+            try:
+                ws.write_results(name, year, fingerprint=prints[name], summary=result.summary,
+                                 items=items if items is not None else to_items(result))
+            except WorkspaceError as exc:  # e.g. a read-only workspace: computed, not kept
+                run.notes.append(f"{name}: results not stored ({exc})")
+                store = False
+
+    todo = [name for name in prints if not fresh[name]]
     for name in prints:
-        needs = stage_module(name).NEEDS
         if fresh[name]:
             run.reused.append(name)
             if load:
                 if progress is not None:
                     progress(f"{name} (stored)")
                 run.results[name] = stored(name)
-            continue
+    background: dict[str, forked.Pending] = {}
+
+    def collect(name: str) -> None:  # a stage running in a child: its result, stored here
+        try:
+            result, items = background.pop(name).result()
+        except Exception as exc:
+            if not collect_errors:
+                raise
+            run.errors[name] = f"{type(exc).__name__}: {exc}"
+            run.ran.remove(name)
+            return
+        keep(name, result, items)
+        run.results[name] = result
+
+    remaining = list(todo)
+    while remaining:
+        ready = [n for n in remaining
+                 if not any(need in remaining for need in stage_module(n).NEEDS)]
+        # a heavy stage runs in a child while stages that do not need it go on here
+        name = next((n for n in ready if n in BACKGROUND_STAGES and forked.can_fork()
+                     and any(n not in with_needs((m,)) for m in remaining if m != n)),
+                    ready[0])
+        remaining.remove(name)
+        needs = stage_module(name).NEEDS
+        for need in needs:
+            if need in background:
+                collect(need)
         failed = [n for n in needs if n in run.errors]
         if failed:
             run.errors[name] = f"needs {', '.join(failed)}, which failed"
@@ -454,6 +493,12 @@ def analyse_workspace(
             layers = ws.read_all()
         if progress is not None:
             progress(name)
+        run.ran.append(name)
+        if name in BACKGROUND_STAGES and remaining and forked.can_fork():
+            background[name] = forked.start(functools.partial(
+                _run_and_encode, name, layers, dict(run.results), year=year,
+                settings=settings, as_of=_as_of(name, as_of, year), encode=store))
+            continue
         try:
             result = _run_stage(name, layers, run.results, year=year, settings=settings,
                                 as_of=_as_of(name, as_of, year))
@@ -461,17 +506,21 @@ def analyse_workspace(
             if not collect_errors:
                 raise
             run.errors[name] = f"{type(exc).__name__}: {exc}"
+            run.ran.remove(name)
             continue
-        if store:
-            try:
-                ws.write_results(name, year, fingerprint=prints[name], summary=result.summary,
-                                 items=to_items(result))
-            except WorkspaceError as exc:  # e.g. a read-only workspace: computed, not kept
-                run.notes.append(f"{name}: results not stored ({exc})")
-                store = False
+        keep(name, result, None)
         run.results[name] = result
-        run.ran.append(name)
+    for name in list(background):
+        collect(name)
+    run.ran.sort(key=list(prints).index)
     return run
+
+
+def _run_and_encode(stage: str, layers, results, *, year: int, settings: Settings,
+                    as_of: date | None, encode: bool) -> tuple[StageResult, list | None]:
+    """A stage's result and, to be stored, its encoded items (in the child that ran it)."""
+    result = _run_stage(stage, layers, results, year=year, settings=settings, as_of=as_of)
+    return result, (to_items(result) if encode else None)
 
 
 def output(workspace: str | Path, name: str, *, year: int | None = None,

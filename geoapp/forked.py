@@ -1,0 +1,135 @@
+"""Run a piece of work in a forked child process, on the machine's other core.
+
+The child is a fork: it sees the parent's memory as it was (copy-on-write), so the work's
+inputs (layers, stage results) are not pickled and no modules are imported again. Only the
+result comes back, pickled through a pipe. Where forking is not safe or not worth it (not
+POSIX, one CPU, threads running in the parent — a fork copies only the calling thread, and a
+lock another thread held stays locked in the child — or ``GEOAPP_PROCESSES=1``), the work runs
+at once in the calling process and :func:`start` hands back its finished result, so callers
+never need to know which happened.
+
+The child dies with the parent (``PR_SET_PDEATHSIG`` on Linux): a killed ``geoapp analyze``
+leaves no orphan still computing, and one that writes files writes them only where its
+parent's clean-up (:func:`geoapp.atomic.staged_dir`) removes them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+_PR_SET_PDEATHSIG = 1
+
+
+def can_fork() -> bool:
+    """Whether :func:`start` will run work in a child (see the module docstring)."""
+    return (hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
+            and threading.active_count() == 1
+            and os.environ.get("GEOAPP_PROCESSES", "") != "1")
+
+
+class Pending(Generic[T]):
+    """Work started by :func:`start`; :meth:`result` waits for it and returns its value."""
+
+    def __init__(self, pid: int | None, fd: int | None, value: Any = None,
+                 error: BaseException | None = None):
+        self._pid, self._fd = pid, fd
+        self._value, self._error = value, error
+        self._done = pid is None
+
+    @property
+    def forked(self) -> bool:
+        """The work ran (or runs) in a child process."""
+        return self._pid is not None
+
+    def result(self) -> T:
+        """The work's return value; its exception is raised here, in the parent."""
+        if not self._done:
+            with os.fdopen(self._fd, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._done = True
+            if not data:
+                self._error = ChildProcessError(
+                    f"the worker process ended without a result (wait status {status})")
+            else:
+                ok, payload = pickle.loads(data)
+                if ok:
+                    self._value = payload
+                else:
+                    self._error = payload
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def cancel(self) -> None:
+        """Stop the child, if one runs, and forget its result."""
+        if not self._done and self._pid is not None:
+            os.kill(self._pid, signal.SIGKILL)
+            os.close(self._fd)
+            os.waitpid(self._pid, 0)
+            self._done = True
+            self._error = ChildProcessError("cancelled")
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the child may outlive a killed parent
+            pass
+
+
+def start(work: Callable[[], T]) -> Pending[T]:
+    """
+    Start ``work()`` in a forked child when :func:`can_fork`, else run it now.
+
+    Parameters
+    ----------
+    work
+        A function of no arguments; its return value must pickle.
+
+    Returns
+    -------
+    Pending
+        ``.result()`` gives the value or raises the work's exception.
+    """
+    if not can_fork():
+        try:
+            return Pending(None, None, value=work())
+        except Exception as exc:  # raised by .result(), as a child's would be
+            return Pending(None, None, error=exc)
+    parent = os.getpid()
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: do the work, send it back, leave without running exit handlers
+        code = 0
+        try:
+            os.close(read_end)
+            _die_with_parent()
+            if os.getppid() != parent:
+                os._exit(1)
+            try:
+                payload = pickle.dumps((True, work()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as exc:  # noqa: BLE001 -- every failure goes to the parent
+                try:
+                    payload = pickle.dumps((False, exc))
+                except Exception:  # an exception that does not pickle: its text does
+                    payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+                code = 1
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return Pending(pid, read_end)

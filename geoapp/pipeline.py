@@ -322,6 +322,9 @@ class Analysis:
         ``{stage: message}`` of stages that failed (only when the caller collects errors).
     notes
         What the caller should know, e.g. that results could not be stored.
+    pending
+        Stages still running in a child process (``analyse_workspace(wait=False)``): not in
+        :attr:`results` until :meth:`finish`.
     """
 
     year: int
@@ -332,6 +335,16 @@ class Analysis:
     fingerprints: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    pending: tuple[str, ...] = ()
+    _finish: Callable[[], None] | None = field(default=None, repr=False)
+
+    def finish(self) -> dict[str, StageResult]:
+        """Wait for the stages still running in a child (:attr:`pending`), store them, and
+        return :attr:`results`, then complete. Without pending stages: :attr:`results`."""
+        if self._finish is not None:
+            self._finish()
+            self._finish, self.pending = None, ()
+        return self.results
 
 
 def plot_geometry_reader(ws: Workspace, layers: Mapping[str, pd.DataFrame] | None = None
@@ -390,6 +403,7 @@ def analyse_workspace(
     progress: Callable[[str], None] | None = None,
     collect_errors: bool = False,
     layers: Mapping[str, pd.DataFrame] | None = None,
+    wait: bool = True,
 ) -> Analysis:
     """
     Fresh results of a workspace: stored ones where still valid, the rest computed (and stored).
@@ -421,6 +435,10 @@ def analyse_workspace(
     layers
         The workspace's layers when the caller has read them already (the app): they are
         not read again.
+    wait
+        False: return while the stages run in a child process are still running
+        (:attr:`Analysis.pending`); the caller gets them with :meth:`Analysis.finish`.
+        ``geoapp analyze`` writes the report meanwhile.
     """
     ws = Workspace(workspace)
     ws.check()
@@ -510,9 +528,15 @@ def analyse_workspace(
             continue
         keep(name, result, None)
         run.results[name] = result
-    for name in list(background):
-        collect(name)
     run.ran.sort(key=list(prints).index)
+
+    def finish() -> None:
+        for name in list(background):
+            collect(name)
+    if background and not wait:
+        run.pending, run._finish = tuple(background), finish
+    else:
+        finish()
     return run
 
 
@@ -582,7 +606,7 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
     ws.check()
     settings = load_settings(ws, config_file)
     run = analyse_workspace(workspace, year=year, settings=settings, as_of=as_of,
-                            progress=progress)
+                            progress=progress, wait=False)
     if progress is not None:
         progress("writing outputs")
     meta = ws.metadata()
@@ -603,7 +627,7 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
                                    as_of=as_of)
         extra["compare"] = int(compare)
     files = write_folder(run.results, out_dir, summary=extra, public=public, comparison=tables,
-                         full_report=full_report, geojson=geojson, csv=csv)
+                         full_report=full_report, geojson=geojson, csv=csv, finish=run.finish)
     return {"analysis": run, "files": files, "year": run.year}
 
 

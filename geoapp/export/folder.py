@@ -8,15 +8,16 @@ every table before each file's own public rule.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from geoapp import outputs
+from geoapp import forked, outputs
 from geoapp.atomic import staged_dir
 from geoapp.export import formats, package, report
 from geoapp.export.disclosure import (
@@ -143,8 +144,9 @@ def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
 def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
                  summary: dict[str, Any], public: bool = False,
                  comparison: Mapping[str, pd.DataFrame] | None = None,
-                 full_report: bool = False, geojson: bool = False,
-                 csv: bool = False) -> list[Path]:
+                 full_report: bool = False, geojson: bool = False, csv: bool = False,
+                 finish: Callable[[], Mapping[str, StageResult]] | None = None
+                 ) -> list[Path]:
     """
     Write the whole output folder: every output, summary.json, report.xlsx and README.txt.
 
@@ -152,22 +154,39 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     ``full_report``: report.xlsx also gets the per-enterprise sheet (at city scale a sheet of
     hundreds of thousands of rows; the table is always in ``enterprises.parquet``).
     ``geojson``, ``csv``: copies of the layers and long tables (:func:`write_outputs`).
+    ``finish``: gives the complete results when some stages still run in a child
+    (:meth:`geoapp.pipeline.Analysis.finish`); report.xlsx, which needs only the stages in
+    ``results``, is written meanwhile by another child (:mod:`geoapp.forked`).
 
     Returns
     -------
     list of Path
         The files written, in ``out_dir``.
     """
-    tables = published_tables(results, public)  # once: public mode's suppression is costly
     with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
-        files = write_outputs(results, stage, extra_summary=summary, public=public,
-                              tables=tables, geojson=geojson, csv=csv)
-        if comparison:
-            from geoapp.comparison import write_comparison
-
-            files += write_comparison(comparison, stage, public=public)
         path = stage / "report.xlsx"
-        report.xlsx_report(tables, path, public=public, enterprises=full_report)
-        files.append(path)
+        job = None
+        if not public:  # the report's tables are ready: written by a child meanwhile
+            job = forked.start(functools.partial(
+                report.xlsx_report, outputs.output_tables(results), path,
+                enterprises=full_report))
+        try:
+            if finish is not None:
+                results = finish()
+            tables = published_tables(results, public)  # once: suppression is costly
+            if job is None:
+                job = forked.start(functools.partial(
+                    report.xlsx_report, tables, path, public=public, enterprises=full_report))
+            files = write_outputs(results, stage, extra_summary=summary, public=public,
+                                  tables=tables, geojson=geojson, csv=csv)
+            if comparison:
+                from geoapp.comparison import write_comparison
+
+                files += write_comparison(comparison, stage, public=public)
+            files.append(job.result())
+        except BaseException:
+            if job is not None:
+                job.cancel()
+            raise
         files.append(report.write_readme(stage, {p.name: "" for p in files}))
     return [Path(out_dir) / p.relative_to(stage) for p in files]

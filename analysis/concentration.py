@@ -193,6 +193,7 @@ def park_industry_concentration(
     measure: str = "output_wan",
     top_n: int = 3,
     points: gpd.GeoSeries | None = None,
+    park_of: pd.Series | None = None,
 ) -> pd.DataFrame:
     """
     Concentration of each park's industries: shares, rank, LQ against district and city, HHI.
@@ -216,6 +217,8 @@ def park_industry_concentration(
     points
         :func:`analysis.density.enterprise_points` of ``enterprises``, when the caller has
         them; default: located here (once).
+    park_of
+        :func:`assign_parks` of ``enterprises``, when the caller has it; default: found here.
 
     Returns
     -------
@@ -233,7 +236,8 @@ def park_industry_concentration(
     points = _points(enterprises, plots, points)
     frame = pd.DataFrame(
         {
-            "park_id": assign_parks(enterprises, parks, plots=plots, points=points),
+            "park_id": park_of if park_of is not None
+            else assign_parks(enterprises, parks, plots=plots, points=points),
             "district_code": assign_districts(
                 enterprises, districts=districts, parks=parks, plots=plots, points=points
             ),
@@ -354,6 +358,7 @@ def lead_industry_outside_parks(
     *,
     plots: gpd.GeoDataFrame | None = None,
     points: gpd.GeoSeries | None = None,
+    park_of: pd.Series | None = None,
 ) -> pd.DataFrame:
     """
     Enterprises of a lead industry sitting outside every park drawn for that industry.
@@ -362,7 +367,8 @@ def lead_industry_outside_parks(
     industry that are not in any such park (they may be in another park, or in none), with
     the nearest park that lists the industry and the distance to its boundary, measured in
     :data:`layers.crs.WORK_CRS`. Enterprises that cannot be located (no point, no known plot)
-    are left out: whether they are inside is unknown. ``points`` as for :func:`assign_parks`.
+    are left out: whether they are inside is unknown. ``points`` as for :func:`assign_parks`;
+    ``park_of`` is :func:`assign_parks` of ``enterprises`` when the caller has it.
 
     Returns
     -------
@@ -379,7 +385,8 @@ def lead_industry_outside_parks(
     if enterprises.empty or leads.empty:
         return pd.DataFrame(columns=columns)
     points = _points(enterprises, plots, points)
-    park_of = assign_parks(enterprises, parks, plots=plots, points=points)
+    if park_of is None:
+        park_of = assign_parks(enterprises, parks, plots=plots, points=points)
     industry = enterprises["industry"].astype("string")
     located = (points.notna() & ~points.is_empty).to_numpy()
     xy = points[located].to_crs(WORK_CRS)

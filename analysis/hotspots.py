@@ -3,9 +3,9 @@
 Plots are represented by their centroids in metres (:data:`layers.crs.WORK_CRS`): contiguity
 breaks wherever a road separates two plots, so neighbours are defined by distance instead,
 either a binary **distance band** (every plot within ``threshold_m``, libpysal
-``Graph.build_distance_band``) or the **k nearest neighbours** (``Graph.build_knn``). Both statistics use
-those weights row-standardised, as esda does by default; Gi* includes the plot itself (self
-weight 1 before row standardisation, exactly as ``esda.G_Local(..., star=True)`` sets it on
+``Graph.build_distance_band``) or the **k nearest neighbours** (``Graph.build_knn``). Both
+statistics use those weights row-standardised, as esda does by default; Gi* includes the
+plot itself (self weight 1 before row standardisation, exactly as ``esda.G_Local(..., star=True)`` sets it on
 binary weights).
 
 Choices, documented once:
@@ -52,10 +52,10 @@ from functools import lru_cache
 
 import esda
 import geopandas as gpd
-from libpysal.graph import Graph
 import numpy as np
 import pandas as pd
 from esda.crand import vec_permutations
+from libpysal.graph import Graph
 
 from analysis.overlay import centroids_m
 

@@ -15,6 +15,7 @@ parent's clean-up (:func:`geoapp.atomic.staged_dir`) removes them.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import pickle
@@ -82,10 +83,8 @@ class Pending(Generic[T]):
 
 def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError, AttributeError):  # else it may outlive its parent
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):  # no prctl: the child may outlive a killed parent
-            pass
 
 
 def start(work: Callable[[], T]) -> Pending[T]:
@@ -121,7 +120,7 @@ def start(work: Callable[[], T]) -> Pending[T]:
                 os._exit(1)
             try:
                 payload = pickle.dumps((True, work()), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as exc:  # noqa: BLE001 -- every failure goes to the parent
+            except BaseException as exc:
                 try:
                     payload = pickle.dumps((False, exc))
                 except Exception:  # an exception that does not pickle: its text does

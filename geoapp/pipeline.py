@@ -339,8 +339,11 @@ class Analysis:
     _finish: Callable[[], None] | None = field(default=None, repr=False)
 
     def finish(self) -> dict[str, StageResult]:
-        """Wait for the stages still running in a child (:attr:`pending`), store them, and
-        return :attr:`results`, then complete. Without pending stages: :attr:`results`."""
+        """The complete :attr:`results`, after waiting for the :attr:`pending` stages.
+
+        Those stages' results are stored as they arrive; without pending stages this is
+        :attr:`results` as it is.
+        """
         if self._finish is not None:
             self._finish()
             self._finish, self.pending = None, ()

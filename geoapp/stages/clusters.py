@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.concentration import (
+    assign_parks,
     lead_industry_outside_parks,
     park_concentration_summary,
     park_industry_concentration,
@@ -181,13 +182,15 @@ def run(
     # 3. Concentration of parks.
     if len(parks) and enterprises is not None:
         park_plots = figures if figures is not None and "park_id" in figures else located_by
+        park_of = assign_parks(enterprises, parks, plots=park_plots, points=points)  # once
         table = park_industry_concentration(
             enterprises, parks, plots=park_plots, districts=districts,
             measure=conc_settings.measure, top_n=conc_settings.top_n, points=points,
+            park_of=park_of,
         )
         parks_summary = park_concentration_summary(table)
         outside = lead_industry_outside_parks(enterprises, parks, plots=park_plots,
-                                              points=points)
+                                              points=points, park_of=park_of)
         result.concentration = table
         result.concentration_parks = parks_summary
         result.lead_industry_outside_parks = outside

@@ -5,8 +5,8 @@ breaks wherever a road separates two plots, so neighbours are defined by distanc
 either a binary **distance band** (every plot within ``threshold_m``, libpysal
 ``Graph.build_distance_band``) or the **k nearest neighbours** (``Graph.build_knn``). Both
 statistics use those weights row-standardised, as esda does by default; Gi* includes the
-plot itself (self weight 1 before row standardisation, exactly as ``esda.G_Local(..., star=True)`` sets it on
-binary weights).
+plot itself (self weight 1 before row standardisation, exactly as
+``esda.G_Local(..., star=True)`` sets it on binary weights).
 
 Choices, documented once:
 

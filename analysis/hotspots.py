@@ -44,6 +44,7 @@ Choices, documented once:
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -155,6 +156,34 @@ def _with_self(w: Graph) -> Graph:
     return w.assign_self_weight(1.0)
 
 
+_LAST_WEIGHTS: dict[tuple, Graph] = {}
+
+
+def _weights(xy: np.ndarray, settings: HotspotSettings) -> Graph:
+    """:func:`spatial_weights`, remembered for the last points.
+
+    The hot spots of two values on the same plots (tax and output per mu) build their
+    neighbours once.
+    """
+    key = (settings.weights, settings.threshold_m, settings.k, xy.shape,
+           hashlib.blake2b(np.ascontiguousarray(xy).tobytes(), digest_size=16).digest())
+    if key not in _LAST_WEIGHTS:
+        _LAST_WEIGHTS.clear()
+        _LAST_STAR.clear()
+        _LAST_WEIGHTS[key] = spatial_weights(xy, settings=settings)
+    return _LAST_WEIGHTS[key]
+
+
+_LAST_STAR: list[tuple[Graph, Graph]] = []
+
+
+def _star_of(w: Graph) -> Graph:
+    """:func:`_with_self` of ``w``, made once for the weights :func:`_weights` remembers."""
+    if not _LAST_STAR or _LAST_STAR[0][0] is not w:
+        _LAST_STAR[:] = [(w, _with_self(w))]
+    return _LAST_STAR[0][1]
+
+
 def gi_class(z: pd.Series, p: pd.Series) -> pd.Series:
     """
     Hot/cold class at 99/95/90 % from Gi* z-scores and p-values.
@@ -253,12 +282,12 @@ def hot_spots(
     pos = np.flatnonzero(usable)
 
     if len(pos) >= 3:
-        w = spatial_weights(xy[pos], settings=settings)
+        w = _weights(xy[pos], settings)
         if len(w.isolates):
             islands = np.asarray(sorted(w.isolates), dtype=int)
             status.iloc[pos[islands]] = "island"
             pos = np.delete(pos, islands)
-            w = spatial_weights(xy[pos], settings=settings) if len(pos) >= 3 else None
+            w = _weights(xy[pos], settings) if len(pos) >= 3 else None
     else:
         w = None
 
@@ -399,7 +428,7 @@ def _local_statistics(
     y: np.ndarray, w: Graph, *, settings: HotspotSettings
 ) -> dict[str, np.ndarray]:
     """Run esda's G_Local (star) and Moran_Local on ``y``; p-values by :func:`conditional_p`."""
-    star = _with_self(w)
+    star = _star_of(w)
     gi = esda.G_Local(y, star, transform="R", star=True, permutations=0)
     lisa = esda.Moran_Local(y, w, transformation="r", permutations=0)
     n = len(y)

@@ -715,8 +715,9 @@ def burnup(
     if start <= as_of <= period.end:
         days.add(as_of)
     rows = []
+    when = pd.to_datetime(reclaimed["reclaimed_date"]).to_numpy()  # compared as numbers
     for d in sorted(days):
-        upto = reclaimed[reclaimed["reclaimed_date"].map(lambda r, d=d: r <= d).astype(bool)]
+        upto = reclaimed[when <= np.datetime64(d)]
         rows.append({
             "date": d,
             "achieved": _achieved(upto, metric) if d <= as_of else float("nan"),

@@ -16,6 +16,8 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = [
     ("GeoJSON export, 100k plots (issue 7)", ["bench_geojson.py"]),
     ("geoapp analyze at demo size and 50k plots (issue 3)", ["bench_analyze.py"]),
+    ("geoapp analyze at 50k and 500k plots: floor, memory, folder size (issue 14)",
+     ["bench_scale.py"]),
     ("density and hot spots at 250k enterprises / 50k plots (issue 5)", ["bench_clusters.py"]),
     ("map app payload and rerun at 50k plots (issue 6)", ["bench_app.py"]),
     ("XLSX report of geoapp analyze at 50k plots", ["bench_report.py"]),

@@ -50,15 +50,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import esda
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from esda.crand import vec_permutations
-from libpysal.graph import Graph
 
 from analysis.overlay import centroids_m
+
+if TYPE_CHECKING:  # esda and libpysal are imported where used: 1 s that most runs never need
+    from libpysal.graph import Graph
 
 LISA_QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 """esda's quadrant codes (``Moran_Local.q``, ``geoda_quads=False``) and their labels."""
@@ -144,6 +145,8 @@ def spatial_weights(
         faster (esda's ``G_Local`` and ``Moran_Local`` spend 3 s of 3.2 s at 50 000 plots in
         ``W``'s Python dictionaries) and a fraction of the memory.
     """
+    from libpysal.graph import Graph
+
     xy = np.asarray(xy, dtype="float64")
     if settings.weights == "knn":
         k = int(min(settings.k, len(xy) - 1))
@@ -337,6 +340,8 @@ def _draws(k: int, n: int, permutations: int, seed: int) -> np.ndarray:
     ``vec_permutations`` draws each row from a full shuffle of n − 1 ids: 0.4 s a call at
     50 000 plots. The array is returned read-only, as it is shared.
     """
+    from esda.crand import vec_permutations
+
     ids = vec_permutations(k, n, permutations, seed)
     ids.flags.writeable = False
     return ids
@@ -428,6 +433,8 @@ def _local_statistics(
     y: np.ndarray, w: Graph, *, settings: HotspotSettings
 ) -> dict[str, np.ndarray]:
     """Run esda's G_Local (star) and Moran_Local on ``y``; p-values by :func:`conditional_p`."""
+    import esda
+
     star = _star_of(w)
     gi = esda.G_Local(y, star, transform="R", star=True, permutations=0)
     lisa = esda.Moran_Local(y, w, transformation="r", permutations=0)

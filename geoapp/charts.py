@@ -11,9 +11,6 @@ from datetime import date
 from functools import lru_cache
 
 import pandas as pd
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from geoapp.words import text
 
@@ -36,9 +33,21 @@ CJK_FAMILIES: tuple[str, ...] = (
 
 
 
+def _figure():
+    """An 8 × 4.5 inch figure drawn by Agg (matplotlib is imported here, when needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """Find an installed font family that draws Chinese (as ``fc-list :lang=zh``), or None."""
+    from matplotlib import font_manager  # matplotlib where charts are drawn: 0.5 s to import
+
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
         if family in installed:
@@ -86,8 +95,7 @@ def burnup_png(
         lang = "zh" if family else "en"
     words = {k: text(f"chart.{k}", lang) for k in ("achieved", "schedule", "target", "as_of")}
     rc = {"font.family": [family, "DejaVu Sans"]} if lang == "zh" else {}
-    fig = Figure(figsize=(8, 4.5), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = _figure()
     with _rc(rc):
         ax = fig.add_subplot()
         days = pd.to_datetime(series["date"])
@@ -150,8 +158,7 @@ def scenario_burnup_png(
     if lang is None or family is None:
         lang = "zh" if family else "en"
     rc = {"font.family": [family, "DejaVu Sans"]} if lang == "zh" else {}
-    fig = Figure(figsize=(8, 4.5), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = _figure()
     with _rc(rc):
         ax = fig.add_subplot()
         shown = target.dropna()

@@ -91,7 +91,7 @@ def get_legend(path: str, mtime: float, year: int, metric: str,
 @st.cache_data(show_spinner=False, max_entries=4)
 def get_quality(path: str, mtime: float) -> pd.DataFrame:
     """Validate the workspace again (one row per problem)."""
-    from geoapp.pipeline import workspace_report
+    from geoapp.intake import workspace_report
 
     return workspace_report(path)
 

@@ -210,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    from geoapp import pipeline
+    from geoapp import intake, pipeline
 
     if args.command == "demo":
         from tqdm import tqdm
@@ -219,7 +219,7 @@ def _run(args) -> int:
 
         with tqdm(total=len(BUILD_STEPS), desc="building demo", unit="step",
                   file=sys.stderr) as bar:
-            counts = pipeline.build_demo_workspace(args.workspace, seed=args.seed,
+            counts = intake.build_demo_workspace(args.workspace, seed=args.seed,
                                                    n_plots=args.plots,
                                                    progress=lambda *a, **k: bar.update(1))
         print(f"demo workspace {args.workspace} (SYNTHETIC data inside real district boundaries):")
@@ -234,14 +234,14 @@ def _run(args) -> int:
             from geoapp.workspace import Workspace
 
             ws = Workspace(args.workspace) if args.workspace else None
-            checked = pipeline.check_file(args.file, args.layer, workspace=ws, **kw)
+            checked = intake.check_file(args.file, args.layer, workspace=ws, **kw)
             _print_report(checked)
             if not checked.ok:
                 _err(f"{args.file}: {len(checked.report.problems)} problem(s); nothing stored")
                 return EXIT_PROBLEMS
             print(f"{args.file}: valid {args.layer} layer, {len(checked.frame)} rows")
             return EXIT_OK
-        checked = pipeline.import_file(args.workspace, args.file, args.layer, **kw)
+        checked = intake.import_file(args.workspace, args.file, args.layer, **kw)
         _print_report(checked)
         conv = checked.provenance.get("conversion")
         print(f"imported {len(checked.frame)} rows into layer '{args.layer}' of {args.workspace}"

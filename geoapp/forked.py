@@ -25,6 +25,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from geoapp import memory
+
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
@@ -106,6 +108,7 @@ def start(work: Callable[[], T]) -> Pending[T]:
             return Pending(None, None, value=work())
         except Exception as exc:  # raised by .result(), as a child's would be
             return Pending(None, None, error=exc)
+    memory.release()  # the child starts from a trimmed heap: fewer pages to share or copy
     parent = os.getpid()
     read_end, write_end = os.pipe()
     sys.stdout.flush()

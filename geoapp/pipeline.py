@@ -27,7 +27,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geoapp import forked, outputs
+from geoapp import forked, memory, outputs
 from geoapp.intake import (  # noqa: F401 -- loading and checking live there; named here too
     Checked,
     build_demo_workspace,
@@ -39,6 +39,7 @@ from geoapp.results import StageResult, from_items, to_items
 from geoapp.settings import Settings
 from geoapp.workspace import Workspace
 from layers.errors import WorkspaceError
+from layers.schema import SCHEMAS
 
 STAGES: tuple[str, ...] = ("evaluation", "reclamation", "clusters")
 """Analysis stages in the order they run (a later one may take an earlier one's result)."""
@@ -260,6 +261,18 @@ def plot_geometry_reader(ws: Workspace, layers: Mapping[str, pd.DataFrame] | Non
     return read
 
 
+def analysis_layers(ws: Workspace, year: int) -> dict[str, pd.DataFrame]:
+    """The layers the stages read for ``year``: the enterprises of two years, the rest whole.
+
+    Only the enterprises' rows of ``year`` and ``year - 1`` are read (the evaluation's growth
+    looks one year back; nothing looks further): at city scale the other years are most of
+    the memory a run would take.
+    """
+    return {name: ws.read(name, where=f"year IN ({int(year) - 1}, {int(year)})"
+                          if name == "enterprises" else None)
+            for name in SCHEMAS}
+
+
 def _plan(ws: Workspace, stages: tuple[str, ...], *, year: int, settings: Settings,
           as_of: date | None) -> tuple[dict[str, str], dict[str, bool]]:
     """Fingerprints of the stages (with their needs) and whether each stored result is fresh."""
@@ -401,7 +414,8 @@ def analyse_workspace(
             if need not in run.results:
                 run.results[need] = stored(need)
         if not layers:
-            layers = ws.read_all()
+            layers = analysis_layers(ws, year)
+            memory.release()
         if progress is not None:
             progress(name)
         run.ran.append(name)
@@ -421,6 +435,7 @@ def analyse_workspace(
             continue
         keep(name, result, None)
         run.results[name] = result
+        memory.release()
     run.ran.sort(key=list(prints).index)
 
     def finish() -> None:

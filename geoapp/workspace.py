@@ -199,8 +199,11 @@ class Workspace:
         return [n for n in names if not n.startswith("geoapp_")]
 
     def read(self, name: str, *, columns: list[str] | None = None,
-             geometry: bool = True) -> pd.DataFrame:
-        """Read a layer whole (or only some of its columns, with or without its geometry).
+             geometry: bool = True, where: str | None = None) -> pd.DataFrame:
+        """Read a layer whole (or only some of its columns and rows, with or without geometry).
+
+        ``where`` is an OGR SQL filter on the layer's columns (e.g. ``"year IN (2022, 2023)"``),
+        built by the caller from its own values, never from user text.
 
         Returns
         -------
@@ -211,7 +214,7 @@ class Workspace:
         if name not in self.layers():
             return _empty(name) if name in SCHEMAS else pd.DataFrame()
         frame = pyogrio.read_dataframe(self.path, layer=name, use_arrow=True, columns=columns,
-                                       read_geometry=geometry)
+                                       read_geometry=geometry, where=where)
         lay = SCHEMAS.get(name)
         if lay is not None and not lay.spatial and isinstance(frame, gpd.GeoDataFrame):
             frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))

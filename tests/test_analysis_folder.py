@@ -149,3 +149,22 @@ def test_readme_describes_the_geopackage_layers(folders):
     plots = _gpkg_plots(plain)
     assert f"layer plots: {len(plots)} rows, geometry Polygon" in text
     assert "== enterprises.parquet ==" in text and "layer_styles" in text
+
+
+def test_two_years_of_enterprises_give_the_numbers_of_all_years(demo_workspace):
+    from geoapp.workspace import Workspace
+
+    ws = Workspace(demo_workspace)
+    everything = ws.read_all()
+    assert everything["enterprises"]["year"].nunique() > 2  # the demo has older years too
+    two = pipeline.analysis_layers(ws, 2023)
+    assert set(two["enterprises"]["year"]) == {2022, 2023}
+    settings = pipeline.load_settings(ws)
+    a = pipeline.run_analysis(everything, year=2023, settings=settings, stages=("clusters",))
+    b = pipeline.run_analysis(two, year=2023, settings=settings, stages=("clusters",))
+    for name, table in outputs.output_tables(a).items():
+        other = outputs.output_tables(b)[name]
+        pd.testing.assert_frame_equal(pd.DataFrame(table).reset_index(drop=True),
+                                      pd.DataFrame(other).reset_index(drop=True),
+                                      check_exact=True, obj=name)
+    assert a["evaluation"].summary == b["evaluation"].summary

@@ -164,7 +164,10 @@ COLUMN_LABELS: dict[str, Label] = {
     "investment_intensity_growth": Label("投资强度增长率", "%",
                                          "growth of investment intensity", fraction=True),
     # evaluation
-    "score": Label("综合得分", "分", "comprehensive evaluation score (0-100)", name_en="Score"),
+    "score": Label("综合得分", "分",
+                   "comprehensive evaluation score: Σ weight × value / benchmark; 100 = at the "
+                   "benchmark on every item, higher is better (no upper bound)",
+                   name_en="Score"),
     "grade": Label("评价等级", "", "comprehensive evaluation grade A/B/C/D", name_en="Grade"),
     "rank": Label("排名", "", "rank, 1 = best", name_en="Rank"),
     "low_efficiency": Label("是否低效", "", "1 when the plot is on the low-efficiency list"),

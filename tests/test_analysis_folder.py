@@ -168,3 +168,36 @@ def test_two_years_of_enterprises_give_the_numbers_of_all_years(demo_workspace):
                                       pd.DataFrame(other).reset_index(drop=True),
                                       check_exact=True, obj=name)
     assert a["evaluation"].summary == b["evaluation"].summary
+
+
+def test_forked_run_writes_what_one_process_writes(demo_workspace, tmp_path):
+    """``geoapp analyze`` in a fresh process (clusters and the report in children) against
+    the same run in one process (GEOAPP_PROCESSES=1): the same files, the same values."""
+    import os
+    import subprocess
+    import sys
+
+    outs = {}
+    for mode, env in (("forked", {}), ("one", {"GEOAPP_PROCESSES": "1"})):
+        ws = tmp_path / f"{mode}.gpkg"
+        shutil.copy(demo_workspace, ws)
+        out = tmp_path / mode
+        subprocess.run([sys.executable, "-m", "geoapp", "analyze", str(ws), "--out", str(out),
+                        "--year", YEAR, "--as-of", AS_OF], check=True, capture_output=True,
+                       env={**os.environ, **env})
+        outs[mode] = out
+    a, b = outs["forked"], outs["one"]
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
+    pa, pb = _gpkg_plots(a), _gpkg_plots(b)
+    pd.testing.assert_frame_equal(pd.DataFrame(pa.drop(columns="geometry")),
+                                  pd.DataFrame(pb.drop(columns="geometry")), check_exact=True)
+    assert pa.geometry.geom_equals_exact(pb.geometry, tolerance=0).all()
+    pd.testing.assert_frame_equal(pd.read_parquet(a / "enterprises.parquet"),
+                                  pd.read_parquet(b / "enterprises.parquet"), check_exact=True)
+    for csv in a.glob("*.csv"):
+        assert csv.read_bytes() == (b / csv.name).read_bytes(), csv.name
+    sheets = [load_workbook(f / "report.xlsx", read_only=True) for f in (a, b)]
+    assert sheets[0].sheetnames == sheets[1].sheetnames
+    for name in sheets[0].sheetnames[1:]:  # the 说明 sheet carries the date
+        rows = [list(s[name].iter_rows(values_only=True)) for s in sheets]
+        assert rows[0] == rows[1], name

@@ -47,6 +47,7 @@ BACKGROUND_STAGES: frozenset[str] = frozenset({"clusters"})
 """Stages run in a child process (:mod:`geoapp.forked`) while the others go on: the hot spots'
 permutations make clusters the longest stage."""
 
+
 def stage_module(name: str) -> ModuleType:
     """The module of a stage (``LAYERS``, ``SETTINGS``, ``NEEDS``, ``run``)."""
     if name not in STAGES:

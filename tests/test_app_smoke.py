@@ -145,8 +145,7 @@ def test_the_app_shows_the_grades_the_settings_and_the_export_give(demo_workspac
     assert runs == dict.fromkeys(STAGES, 0)  # read back, not recomputed
     app = data.results["evaluation"].enterprises.set_index("ent_id")["grade"]
     cli = pd.read_csv(exported, dtype={"ent_id": str}).set_index("ent_id")["grade"]
-    folder = pd.read_csv(tmp_path / "out" / "enterprises.csv",
-                         dtype={"ent_id": str}).set_index("ent_id")["grade"]
+    folder = pd.read_parquet(tmp_path / "out" / "enterprises.parquet").set_index("ent_id")["grade"]
     assert data.results["evaluation"].summary["preset"] == "huaian"
     assert app.to_dict() == cli.to_dict() == folder.to_dict()
     monkeypatch.setenv("GEOAPP_WORKSPACE", str(ws))

@@ -160,7 +160,7 @@ def test_density_legend_is_in_enterprises_per_km2():
     assert group.title == "企业密度：生物医药（家/km²）"
     assert group.swatches[0].shape == "ramp"
     assert lo < 1 < hi < 100  # bilinear warping smooths the edges below the smallest cell
-    assert group.swatches[0].label == f"{lo:.2f} – {hi:.1f} 家/km²"
+    assert group.swatches[0].label == f"{lo:.2g} – {hi:.1f} 家/km²"
 
 
 def test_the_change_legend_keeps_its_own_class():
@@ -172,3 +172,13 @@ def test_the_change_legend_keeps_its_own_class():
                             extra_class="geoapp-change-legend")
     assert html.startswith("<div class='geoapp-legend geoapp-change-legend'>")
     assert html.count("geoapp-swatch-fill") == len(leg.labels) + 1  # and "no data"
+
+
+def test_a_one_symbol_layer_is_named_once_with_its_own_line_style():
+    legend = symbology.make_legend(_data(3).plots, "tax_per_mu", "quantiles", k=3)
+    groups = maps.legend_groups({"districts": (), "towns": (), "parks": ()}, legend=legend,
+                                metric="tax_per_mu")
+    assert [(g.layer, g.swatches[0].shape) for g in groups] == [
+        ("parks", "outline"), ("towns", "dashed"), ("districts", "outline")]
+    html = maps.legend_html(groups, title="图例")
+    assert html.count("区界") == 1 and "geoapp-legend-title" not in html

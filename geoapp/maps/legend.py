@@ -110,7 +110,10 @@ def _density_group(image: DensityImage | None, industry: str | None,
 
 
 def _number(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}" if abs(x) >= 1 else f"{x:,.2f}"
+    """A value of the density ramp: whole above 100, else one decimal, else 2 significant."""
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:,.1f}" if abs(x) >= 1 or x == 0 else f"{x:.2g}"
 
 
 def legend_groups(drawn: dict[str, tuple[int, ...]], *, legend: Legend, metric: str,
@@ -184,11 +187,11 @@ def legend_groups(drawn: dict[str, tuple[int, ...]], *, legend: Legend, metric: 
             groups.append(LegendGroup(layer, words.layer_name("zones", lang), tuple(
                 Swatch(words.value("zone_type", types[c], lang), ZONE_COLORS[types[c]])
                 for c in _shown(classes, len(types)))))
-        else:  # parks, towns, districts: one outline each
+        else:  # parks, towns, districts: one outline each, named once
             style = LAYER_STYLES[layer]
             shape = "dashed" if style.get("dashArray") else "outline"
-            groups.append(LegendGroup(layer, words.layer_name(layer, lang), (
-                Swatch(words.text(f"legend.{layer}", lang), style["color"], shape),)))
+            name = words.layer_name(layer, lang)
+            groups.append(LegendGroup(layer, name, (Swatch(name, style["color"], shape),)))
     return [g for g in groups if g.swatches]
 
 
@@ -234,8 +237,9 @@ def legend_html(groups: list[LegendGroup], *, title: str, extra_class: str = "")
     for g in groups:
         rows.append(f"<div class='geoapp-legend-group geoapp-legend-{g.layer}' "
                     "style='margin-bottom:6px'>")
-        rows.append(f"<div class='geoapp-legend-title' style='font-weight:600'>"
-                    f"{html.escape(g.title)}</div>")
+        if [s.label for s in g.swatches] != [g.title]:  # a one-symbol layer is named once
+            rows.append(f"<div class='geoapp-legend-title' style='font-weight:600'>"
+                        f"{html.escape(g.title)}</div>")
         rows += [_swatch_html(s) for s in g.swatches]
         if g.note:
             rows.append(f"<div class='geoapp-legend-note' style='font-size:0.8em;color:#666'>"

@@ -22,9 +22,6 @@ LEGEND_TEXT: dict[str, tuple[str, str]] = {
                              "Zoomed out: low-efficiency plots shown per grid cell; zoom in "
                              "for plots"),
     "legend.ledger_points": ("缩放较小：台账地块显示为圆点", "Zoomed out: ledger plots as dots"),
-    "legend.districts": ("区界", "District boundary"),
-    "legend.towns": ("街镇界", "Town boundary"),
-    "legend.parks": ("园区范围", "Park boundary"),
     "legend.density_scale": ("低 → 高（第2至第99.5百分位）",
                              "low → high (2nd to 99.5th percentile)"),
     "legend.hotspots_method": ("Getis-Ord Gi*，置信度", "Getis-Ord Gi*, confidence"),

@@ -64,11 +64,7 @@ def get_years(path: str, mtime: float) -> list[int]:
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=3600)
 def get_versions(path: str, mtime: float, year: int) -> loading.Versions:
-    """Versions of the layers and of the year's results, and the year's stale stages.
-
-    Checked once per workspace version and year, and at least hourly (reclamation progress is
-    measured as of today).
-    """
+    """Versions of the layers and the year's results and its stale stages (hourly too)."""
     return loading.versions(path, year)
 
 
@@ -544,8 +540,8 @@ def get_change(path: str, version: str, year: int, base_year: int, indicator: st
 @st.cache_data(show_spinner=False, max_entries=4)
 def get_trend(path: str, version: str, year: int) -> pd.DataFrame:
     """Every park's per-mu figures in every year of the workspace."""
-    return comparison.trend(path, get_data(path, version, year).plots,
-                            get_data(path, version, year).years)
+    data = get_data(path, version, year)
+    return comparison.trend(path, data.plots, data.years)
 
 
 def compare_ui(years: list[int], year: int, lang: str) -> tuple | None:
@@ -671,6 +667,12 @@ def get_planner(path: str, version: str, year: int) -> scenarios.PlannerInputs:
     return scenario_view.planner_inputs(get_data(path, version, year))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def get_scenario_names(path: str, mtime: float) -> list[str]:
+    """Names of the saved scenarios, read once per version of the workspace file."""
+    return scenarios.scenario_names(path)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def get_scenario_view(path: str, version: str, year: int, name: str, actions: tuple,
                       lang: str) -> scenario_view.ScenarioView:
@@ -690,10 +692,10 @@ def scenario_ui(data: loading.AppData, key: tuple, filters: filtering.Filters, l
     c = st.columns([3, 1])
     new = c[0].text_input(t("scenario.new"), key="scenario_new").strip()
     if c[1].button(t("scenario.create"), key="scenario_create") and new:
-        if new not in scenarios.scenario_names(path):
+        if new not in get_scenario_names(path, loading.workspace_mtime(path)):
             scenarios.new_scenario(path, new)
         state["scenario_pick"] = new
-    names = scenarios.scenario_names(path)
+    names = get_scenario_names(path, loading.workspace_mtime(path))
     if not names:
         st.info(t("scenario.none"))
         return

@@ -94,8 +94,8 @@ def get_legend(path: str, version: str, year: int, metric: str,
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def get_quality(path: str, mtime: float) -> pd.DataFrame:
-    """Validate the workspace again (one row per problem)."""
+def get_quality(path: str, version: str) -> pd.DataFrame:
+    """Validate the workspace's layers again (one row per problem), once per their version."""
     from geoapp.intake import workspace_report
 
     return workspace_report(path)
@@ -503,11 +503,11 @@ def projects_ui(data: loading.AppData, lang: str) -> None:
                  key="projects_table")
 
 
-def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> None:
+def quality_ui(path: str, data: loading.AppData, lang: str) -> None:
     """Show the validation report and the analysis stages that did not run."""
     if data.errors:
         st.warning(t("stage_failed") + _errors_text(data))
-    report = get_quality(path, mtime)
+    report = get_quality(path, loading.layers_part(data.version))
     if report.empty:
         st.success(t("no_problems"))
     else:
@@ -820,7 +820,7 @@ def main() -> None:
     with tabs[3]:
         guarded(projects_ui, data, lang)
     with tabs[4]:
-        guarded(quality_ui, path, mtime, data, lang)
+        guarded(quality_ui, path, data, lang)
     with tabs[5]:
         guarded(scenario_ui, data, key, filters, lang)
 

@@ -3,11 +3,15 @@
 The legend lists one group per layer drawn and nothing else (the plots' group goes when the
 plots are off; zoomed out, low-efficiency plots stay visible on the grid cells and the legend
 says so; hot spots name their variable); the park league table in Chinese shows park names,
-percentages and units. One app process for the module, on the small demo
-(``tests/test_app_browser.py``'s). Screenshots go to ``tests/artifacts/``.
+percentages and units; a long wait says which step runs and how far. One app process for the
+module, on the small demo (``tests/test_app_browser.py``'s), and one on a copy of it without
+stored results. Screenshots go to ``tests/artifacts/``.
 """
 
 from __future__ import annotations
+
+import re
+import shutil
 
 import numpy as np
 import pytest
@@ -15,6 +19,8 @@ import pytest
 from geoapp.app import tables, viewing
 from tests.test_app_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
+    LOCAL_HOSTS,
+    MAP_FRAME,
     OfflinePage,
     demo_data,
     demo_workspace,
@@ -124,3 +130,44 @@ def test_the_rankings_table_in_chinese_shows_park_names_percent_and_units(page,
     assert cells["亩均税收(万元/亩)"] == f"{best['tax_per_mu']:,.2f}"
     assert cells["亩均税收增长率(%)"] == f"{best['tax_per_mu_growth']:.1%}"
     assert cells["亩均税收增长率(%)"].endswith("%")
+
+
+def test_a_long_wait_says_which_step_runs_and_how_far(browser, demo_workspace,  # noqa: F811
+                                                      tmp_path):
+    from urllib.parse import urlparse
+
+    from geoapp.workspace import Workspace
+
+    ws = tmp_path / "fresh.gpkg"
+    shutil.copy(demo_workspace, ws)
+    Workspace(ws).clear_results()  # nothing stored: opening it runs every stage
+    blocked: list[str] = []
+
+    def offline(route) -> None:
+        if (urlparse(route.request.url).hostname or "") in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with run_app(ws, tmp_path / "streamlit.log") as url:
+        context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+        try:
+            page = context.new_page()
+            page.route("**/*", offline)
+            page.goto(url)
+            # layers (1/5), then the three stages, then the year's results (5/5)
+            step = page.locator("[data-testid='stProgress']").get_by_text(
+                re.compile(r"^正在计算：综合评价 \(2/5\)$"))
+            step.wait_for(timeout=120_000)
+            page.screenshot(path=str(ARTIFACTS / "wait_progress.png"))
+            page.wait_for_selector(MAP_FRAME, timeout=180_000)
+            page.locator("[data-testid='stProgress']").wait_for(state="detached",
+                                                                timeout=60_000)
+        finally:
+            context.close()
+    assert blocked == []
+    from geoapp.app import loading
+
+    latest = loading.workspace_years(ws)[-1]
+    assert Workspace(ws).run_record("evaluation", latest) is not None  # computed and stored

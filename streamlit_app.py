@@ -26,6 +26,7 @@ from geoapp.app import (
     filtering,
     loading,
     printing,
+    progress,
     scenario_view,
     selection,
     stage_results,
@@ -61,43 +62,47 @@ def get_years(path: str, mtime: float) -> list[int]:
     return loading.workspace_years(path)
 
 
-@st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
-def get_stale(path: str, mtime: float, year: int) -> list[str]:
-    """Stages whose stored results are out of date.
+@st.cache_data(show_spinner=False, max_entries=16, ttl=3600)
+def get_versions(path: str, mtime: float, year: int) -> loading.Versions:
+    """Versions of the layers and the year's results and its stale stages (hourly too)."""
+    return loading.versions(path, year)
 
-    Checked once per workspace version and year, and at least hourly (reclamation progress is
-    measured as of today).
-    """
-    return pipeline.stale_stages(path, year=year)
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def get_layers(path: str, version: str) -> loading.WorkspaceLayers:
+    """The workspace's layers, read once per version of the layers (whatever the year)."""
+    return loading.load_layers(path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def get_data(path: str, mtime: float, year: int) -> loading.AppData:
-    """App data for one workspace version and year (shared, never mutated).
+def get_data(path: str, version: str, year: int) -> loading.AppData:
+    """App data for one version of the layers and of the year's results (never mutated).
 
     ``year`` is always resolved before the call (:func:`loading.resolve_year`), so the load and
-    every cache built on it share one key: the workspace is read once per version.
+    every cache built on it share one key ``(path, version, year)``. A year change reads that
+    year's stored results only: the layers come from :func:`get_layers`.
     """
-    return loading.load_app_data(path, mtime, year)
+    return loading.load_app_data(path, version, year,
+                                 base=get_layers(path, loading.layers_part(version)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def get_legend(path: str, mtime: float, year: int, metric: str,
+def get_legend(path: str, version: str, year: int, metric: str,
                scheme: str) -> symbology.Legend:
     """Class breaks on the unfiltered plots: colours keep their meaning when filters change."""
-    return symbology.make_legend(get_data(path, mtime, year).plots, metric, scheme)
+    return symbology.make_legend(get_data(path, version, year).plots, metric, scheme)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def get_quality(path: str, mtime: float) -> pd.DataFrame:
-    """Validate the workspace again (one row per problem)."""
+def get_quality(path: str, version: str) -> pd.DataFrame:
+    """Validate the workspace's layers again (one row per problem), once per their version."""
     from geoapp.intake import workspace_report
 
     return workspace_report(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def get_density(path: str, mtime: float, year: int, industry: str | None,
+def get_density(path: str, version: str, year: int, industry: str | None,
                 shift: str | None) -> maps.DensityImage | None:
     """Density surface for the map, reprojected and encoded once.
 
@@ -105,7 +110,7 @@ def get_density(path: str, mtime: float, year: int, industry: str | None,
     Cached per workspace version, year, industry and display shift (GCJ-02 for AMap), so a
     pan or a rerun reuses the PNG instead of warping the raster again.
     """
-    tif = stage_results.density_geotiff(get_data(path, mtime, year), industry)
+    tif = stage_results.density_geotiff(get_data(path, version, year), industry)
     return maps.density_overlay(tif, shift=shift) if tif else None
 
 
@@ -292,45 +297,12 @@ def selection_ui(data: loading.AppData, mask: np.ndarray, filters: filtering.Fil
         st.markdown("\n".join(["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in facts]))
 
 
-def _swatch(color: str, label: str, *, outline: bool = False, dot: bool = False) -> str:
-    style = (f"border:2.5px solid {color};" if outline else
-             f"background:{color};border:1px solid #777;")
-    radius = "border-radius:50%;" if dot else ""
-    return (f"<div><span style='display:inline-block;width:14px;height:14px;{style}{radius}"
-            f"margin-right:6px;vertical-align:middle'></span>{label}</div>")
-
-
 def legend_ui(legend: symbology.Legend, metric: str, lang: str, view: maps.MapView,
-              layers: tuple[str, ...]) -> None:
-    """Legends of the plot colours and of every other layer switched on, beside the map."""
-    name = symbology.METRICS["grade" if legend.metric == "grade" else metric].label(lang)
-    rows = [f"<div style='font-weight:600;margin-bottom:4px'>{t('legend')}: {name}</div>"]
-    rows += [_swatch(c, label) for label, c in zip(legend.labels, legend.colors, strict=True)]
-    rows.append(_swatch(symbology.NO_DATA_COLOR, t("no_data")))
-    extra = []
-    if "low_efficiency" in layers:
-        extra.append(_swatch("#d50000", words.layer_name("low_efficiency", lang), outline=True))
-    if "parks" in layers:
-        extra.append(_swatch("#3949ab", words.layer_name("parks", lang), outline=True))
-    if "zones" in layers:
-        extra += [_swatch(c, words.value("zone_type", z, lang))
-                  for z, c in zip(("104", "195", "198"),
-                                                 ("#4daf4a", "#ff7f00", "#984ea3"), strict=True)]
-    if "ledger" in layers:
-        extra += [_swatch(c, words.value("ledger_stage", s, lang), outline=True)
-                  for s, c in symbology.LEDGER_COLORS.items()]
-    if "projects" in layers:
-        extra += [_swatch(c, words.value("project_stage", s, lang), dot=True)
-                  for s, c in symbology.PROJECT_COLORS.items()]
-    if "hotspots" in layers:
-        extra += [_swatch(c, f"{words.value('hotspot', k.split('_')[0], lang)} "
-                             f"{k.split('_')[1]}%", dot=True)
-                  for k, c in zip(maps.HOTSPOT_CLASSES, maps.HOTSPOT_COLORS, strict=True)]
-    if extra:
-        rows.append("<div style='margin-top:6px'></div>")
-        rows += extra
-    st.markdown("<div class='geoapp-legend'>" + "".join(rows) + "</div>", unsafe_allow_html=True)
-    st.caption(t("lod_grid") if view.lod == "grid" else "\u00a0")
+              industry: str | None) -> None:
+    """The legend of what the map drew (one group per layer), beside the map."""
+    groups = maps.legend_groups(view.drawn, legend=legend, metric=metric, lod=view.lod,
+                                density=view.density, density_industry=industry, lang=lang)
+    st.markdown(maps.legend_html(groups, title=t("legend")), unsafe_allow_html=True)
     st.caption(f"{t('selected')}: {view.n_selected:,} {t('plots')}")
 
 
@@ -413,8 +385,8 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
     st.caption(st.session_state.get("search_message") or "\u00a0")
     viewport = viewing.Viewport.from_component(value, home)
     density = None
+    industry = filters.industries[0] if len(filters.industries) == 1 else None
     if "density" in layers:
-        industry = filters.industries[0] if len(filters.industries) == 1 else None
         density = get_density(*key, industry, basemap.shift)
     selected = st.session_state.get("selected")
     shown, shown_legend, shown_metric = data, legend, metric
@@ -454,7 +426,7 @@ def map_ui(data: loading.AppData, key: tuple, layers: tuple[str, ...], basemap: 
         if compare:
             change_legend_ui(shown_legend, compare, data.year, lang)
         else:
-            legend_ui(legend, metric, lang, view, layers)
+            legend_ui(legend, metric, lang, view, industry)
         selection_ui(data, mask, filters, lang)
         card_ui(data, lang)
         area_ui(data, st.session_state.get("map"), lang)
@@ -531,11 +503,11 @@ def projects_ui(data: loading.AppData, lang: str) -> None:
                  key="projects_table")
 
 
-def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> None:
+def quality_ui(path: str, data: loading.AppData, lang: str) -> None:
     """Show the validation report and the analysis stages that did not run."""
     if data.errors:
         st.warning(t("stage_failed") + _errors_text(data))
-    report = get_quality(path, mtime)
+    report = get_quality(path, loading.layers_part(data.version))
     if report.empty:
         st.success(t("no_problems"))
     else:
@@ -546,18 +518,18 @@ def quality_ui(path: str, mtime: float, data: loading.AppData, lang: str) -> Non
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def get_comparison(path: str, mtime: float, year: int, base_year: int) -> dict:
+def get_comparison(path: str, version: str, year: int, base_year: int) -> dict:
     """``plot_change`` and ``park_trend`` of the year shown against ``base_year``."""
     return comparison.comparison_tables(path, year=year, base_year=base_year,
-                                        current=get_data(path, mtime, year).plots)
+                                        current=get_data(path, version, year).plots)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def get_change(path: str, mtime: float, year: int, base_year: int, indicator: str,
+def get_change(path: str, version: str, year: int, base_year: int, indicator: str,
                relative: bool, on_target: bool) -> tuple[loading.AppData, symbology.Legend]:
     """The data the change map draws and its diverging legend."""
-    change = get_comparison(path, mtime, year, base_year)["plot_change"]
-    shown = yearchange.with_change(get_data(path, mtime, year), change)
+    change = get_comparison(path, version, year, base_year)["plot_change"]
+    shown = yearchange.with_change(get_data(path, version, year), change)
     metric = yearchange.change_metric(indicator, relative)
     legend = yearchange.change_legend(shown.plots[metric], indicator=indicator,
                                       relative=relative, on_target=on_target,
@@ -566,10 +538,10 @@ def get_change(path: str, mtime: float, year: int, base_year: int, indicator: st
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def get_trend(path: str, mtime: float, year: int) -> pd.DataFrame:
+def get_trend(path: str, version: str, year: int) -> pd.DataFrame:
     """Every park's per-mu figures in every year of the workspace."""
-    return comparison.trend(path, get_data(path, mtime, year).plots,
-                            get_data(path, mtime, year).years)
+    data = get_data(path, version, year)
+    return comparison.trend(path, data.plots, data.years)
 
 
 def compare_ui(years: list[int], year: int, lang: str) -> tuple | None:
@@ -597,18 +569,15 @@ def compare_ui(years: list[int], year: int, lang: str) -> tuple | None:
 
 def change_legend_ui(legend: symbology.Legend, compare: tuple, year: int, lang: str) -> None:
     """The change map's own legend: diverging classes, red fell, blue rose."""
-    name = words.label(legend.metric, lang)
-    rows = [f"<div style='font-weight:600;margin-bottom:4px'>{t('change_legend')}: {name}, "
-            f"{year} {t('change_of')} {compare[0]}</div>"]
-    rows += [_swatch(c, label) for label, c in zip(legend.labels, legend.colors, strict=True)]
-    rows.append(_swatch(symbology.NO_DATA_COLOR, t("no_data")))
-    st.markdown("<div class='geoapp-legend geoapp-change-legend'>" + "".join(rows) + "</div>",
-                unsafe_allow_html=True)
+    title = (f"{t('change_legend')}: {words.label(legend.metric, lang)}, {year} "
+             f"{t('change_of')} {compare[0]}")
+    st.markdown(maps.legend_html([maps.change_group(legend, lang)], title=title,
+                                 extra_class="geoapp-change-legend"), unsafe_allow_html=True)
 
 
-def moved_ui(path: str, mtime: float, year: int, base_year: int, lang: str) -> None:
+def moved_ui(path: str, version: str, year: int, base_year: int, lang: str) -> None:
     """The plots that moved class between the two years."""
-    moved = yearchange.moved_plots(get_comparison(path, mtime, year, base_year)["plot_change"])
+    moved = yearchange.moved_plots(get_comparison(path, version, year, base_year)["plot_change"])
     with st.expander(f"{t('moved_class')} ({len(moved):,})"):
         st.dataframe(tables.display_table(moved, lang), hide_index=True, key="moved_plots")
 
@@ -617,7 +586,7 @@ def park_trend_ui(data: loading.AppData, park_id: str, lang: str) -> None:
     """A park's tax and output per mu in every year, as a small chart."""
     if len(data.years) < 2:
         return
-    series = yearchange.park_series(get_trend(data.path, loading.workspace_mtime(data.path),
+    series = yearchange.park_series(get_trend(data.path, data.version,
                                               data.year), park_id)
     if series.empty:
         return
@@ -693,16 +662,22 @@ def guarded(ui, *args) -> None:
     except Exception as exc:  # any failure of one tab is shown, not raised
         st.error(f"{t('tab_failed')}{t('colon')}{exc}")
 @st.cache_resource(show_spinner=False, max_entries=4)
-def get_planner(path: str, mtime: float, year: int) -> scenarios.PlannerInputs:
+def get_planner(path: str, version: str, year: int) -> scenarios.PlannerInputs:
     """The scenario planner's inputs for one workspace version and year."""
-    return scenario_view.planner_inputs(get_data(path, mtime, year))
+    return scenario_view.planner_inputs(get_data(path, version, year))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def get_scenario_names(path: str, mtime: float) -> list[str]:
+    """Names of the saved scenarios, read once per version of the workspace file."""
+    return scenarios.scenario_names(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def get_scenario_view(path: str, mtime: float, year: int, name: str, actions: tuple,
+def get_scenario_view(path: str, version: str, year: int, name: str, actions: tuple,
                       lang: str) -> scenario_view.ScenarioView:
     """A scenario simulated and drawn, cached on its actions."""
-    return scenario_view.scenario_view(get_planner(path, mtime, year), name,
+    return scenario_view.scenario_view(get_planner(path, version, year), name,
                                        scenario_view.actions_from_key(actions), lang)
 
 
@@ -717,10 +692,10 @@ def scenario_ui(data: loading.AppData, key: tuple, filters: filtering.Filters, l
     c = st.columns([3, 1])
     new = c[0].text_input(t("scenario.new"), key="scenario_new").strip()
     if c[1].button(t("scenario.create"), key="scenario_create") and new:
-        if new not in scenarios.scenario_names(path):
+        if new not in get_scenario_names(path, loading.workspace_mtime(path)):
             scenarios.new_scenario(path, new)
         state["scenario_pick"] = new
-    names = scenarios.scenario_names(path)
+    names = get_scenario_names(path, loading.workspace_mtime(path))
     if not names:
         st.info(t("scenario.none"))
         return
@@ -778,6 +753,34 @@ def scenario_ui(data: loading.AppData, key: tuple, filters: filtering.Filters, l
         st.caption(note)
 
 
+def load_ui(path: str, mtime: float, year: int, lang: str) -> loading.AppData:
+    """The year's data; a wait says which step runs and how far along it is.
+
+    Steps: read the layers (once per version of them), re-run the stages whose stored results
+    are stale (stored, so only once), read the year's results (once per version).
+    """
+    v, state = get_versions(path, mtime, year), st.session_state
+    steps = progress.wait_steps(read_layers=state.get("layers_seen") != (path, v.layers),
+                                stale=v.stale,
+                                read_results=state.get("data_seen") != (path, v.key, year))
+    slot = st.empty()
+    bar = progress.Progress(steps, lambda text, done: slot.progress(done, text=text),
+                            year=year, lang=lang)
+    if "layers" in steps:
+        bar("layers")
+    base = get_layers(path, v.layers)
+    if v.stale:  # computed and stored first, so the cached load below reads fresh results
+        pipeline.analyse_workspace(path, year=year, stages=v.stale, load=False,
+                                   collect_errors=True, layers=base.layers, progress=bar)
+        v = get_versions(path, loading.workspace_mtime(path), year)
+    if "results" in steps:
+        bar("results")
+    data = get_data(path, v.key, year)
+    slot.empty()
+    state["layers_seen"], state["data_seen"] = (path, v.layers), (path, v.key, year)
+    return data
+
+
 def main() -> None:
     """Run the app."""
     st.set_page_config(page_title=t("page_title") + " · geoapp", page_icon=ICON,
@@ -795,15 +798,8 @@ def main() -> None:
     year = loading.resolve_year(years)
     if years:
         year = st.sidebar.selectbox(t("year"), years, index=years.index(year), key="year_choice")
-    stale = get_stale(path, mtime, year)
-    if stale:  # computed and stored first, so the cached load below reads fresh results
-        with st.spinner(f"{t('reanalysing')}{t('colon')}{_stage_names(stale, lang)} …"):
-            pipeline.analyse_workspace(path, year=year, stages=tuple(stale), load=False,
-                                       collect_errors=True)
-        mtime = loading.workspace_mtime(path)
-    with st.spinner(t("reading_results") + " …"):
-        data = get_data(path, mtime, year)
-    key = (path, mtime, year)
+    data = load_ui(path, mtime, year, lang)
+    key = (path, data.version, year)
     basemap = basemap_ui(lang)
     metric, scheme = style_ui(lang)
     layers = layers_ui(data, lang)
@@ -824,7 +820,7 @@ def main() -> None:
     with tabs[3]:
         guarded(projects_ui, data, lang)
     with tabs[4]:
-        guarded(quality_ui, path, mtime, data, lang)
+        guarded(quality_ui, path, data, lang)
     with tabs[5]:
         guarded(scenario_ui, data, key, filters, lang)
 

@@ -288,14 +288,20 @@ def _plan(ws: Workspace, stages: tuple[str, ...], *, year: int, settings: Settin
     return prints, fresh
 
 
-def stale_stages(workspace: str | Path, *, year: int | None = None,
-                 as_of: date | None = None, stages: tuple[str, ...] = STAGES) -> list[str]:
-    """The stages whose stored results are missing or out of date (the app says so first)."""
+def plan(workspace: str | Path, *, year: int | None = None, as_of: date | None = None,
+         stages: tuple[str, ...] = STAGES) -> tuple[dict[str, str], dict[str, bool]]:
+    """Fingerprints of ``year``'s stages and whether each stored result is fresh (cheap)."""
     ws = Workspace(workspace)
     ws.check()
     year = year or default_year(workspace_years(ws))
-    _, fresh = _plan(ws, stages, year=year, settings=load_settings(ws), as_of=as_of)
-    return [name for name, ok in fresh.items() if not ok]
+    return _plan(ws, stages, year=year, settings=load_settings(ws), as_of=as_of)
+
+
+def stale_stages(workspace: str | Path, *, year: int | None = None,
+                 as_of: date | None = None, stages: tuple[str, ...] = STAGES) -> list[str]:
+    """The stages whose stored results are missing or out of date (the app says so first)."""
+    return [n for n, ok in plan(workspace, year=year, as_of=as_of, stages=stages)[1].items()
+            if not ok]
 
 
 def analyse_workspace(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import difflib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -271,18 +271,27 @@ def planner_inputs(workspace: str | Path | Workspace, *, year: int | None = None
 
 
 def inputs_from(workspace: str | Path | Workspace, evaluation, *, year: int,
-                settings: ScenarioSettings) -> PlannerInputs:
-    """The planner's inputs from an evaluation result already at hand (the app has one)."""
-    ws = _ws(workspace)
+                settings: ScenarioSettings, layers: Mapping[str, pd.DataFrame] | None = None
+                ) -> PlannerInputs:
+    """The planner's inputs from an evaluation result already at hand (the app has one).
+
+    ``layers``: the workspace's layers when the caller has read them (the app); the ledger
+    and the targets are then taken from them, not read again.
+    """
+    if layers is None:
+        ws = _ws(workspace)
+        layers = {n: ws.read(n) for n in ("ledger", "targets") if n in ws.layers()}
     plots = evaluation.plots
     plots = plots.set_index(pd.Index(plots["plot_id"].astype(str), name="plot_id"), drop=False)
     area = pd.to_numeric(plots["area_mu"], errors="coerce")
-    present = ws.layers()
-    ledger = ws.read("ledger") if "ledger" in present else pd.DataFrame(
-        columns=["plot_id", "date", "stage", "mode", "reclaimed_mu"])
+    ledger = layers.get("ledger")
+    if ledger is None:
+        ledger = pd.DataFrame(columns=["plot_id", "date", "stage", "mode", "reclaimed_mu"])
     states = plot_states(ledger, area_mu=area)
-    targets = ws.read("targets") if "targets" in present else pd.DataFrame(
-        columns=["scope_type", "scope_id", "year", "metric", "value", "since_year"])
+    targets = layers.get("targets")
+    if targets is None:
+        targets = pd.DataFrame(
+            columns=["scope_type", "scope_id", "year", "metric", "value", "since_year"])
     targets = pd.DataFrame(targets.drop(columns="geometry", errors="ignore"))
     targets, notes = carried_targets(targets, until=year + HORIZON_YEARS + 10)
     low = evaluation.low_efficiency

@@ -85,7 +85,8 @@ def test_grid_layer_when_zoomed_out_and_plots_when_zoomed_in():
     far = maps.overlays(data, mask, viewing.Viewport(w - 0.1, s - 0.1, e + 0.1, n + 0.1, 10),
                         layers=("plots", "low_efficiency"), legend=legend, metric="tax_per_mu")
     assert far.lod == "grid"
-    assert [g.layer_name for g in far.groups] == ["plot_grid"]
+    # zoomed out, low-efficiency plots stay visible: on the grid cells
+    assert [g.layer_name for g in far.groups] == ["plot_grid", "low_efficiency_grid"]
     near = maps.overlays(data, mask, viewing.Viewport(w, s, e, n, 16),
                          layers=("plots", "low_efficiency"), legend=legend, metric="tax_per_mu")
     assert near.lod == "plots"

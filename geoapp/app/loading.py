@@ -1,13 +1,20 @@
 """Load a workspace for the app: :class:`AppData`, the years it covers, and the plot table.
 
-:func:`load_app_data` reads a workspace and its fresh stored results (re-running only the
-stages whose inputs or settings changed, as ``geoapp analyze`` would), once per
-``(workspace path, modification time, year)``: the app caches it with ``st.cache_resource``
-(the frames are big and never mutated; ``st.cache_data`` would copy them on every rerun).
+Two loads, cached separately by the app with ``st.cache_resource`` (the frames are big and
+never mutated; ``st.cache_data`` would copy them on every rerun):
+
+- :func:`load_layers` reads the layers once per :attr:`Versions.layers` (the layers' version
+  tokens: storing results does not change it), with what the plots' geometry gives whatever
+  the year (a point inside each plot, centroids in metres);
+- :func:`load_app_data` adds one year's fresh results (stored ones read back, stale ones
+  re-run, as ``geoapp analyze`` would), once per :attr:`Versions.key` and year, so a year
+  change reads that year's stored results and nothing else.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -51,6 +58,9 @@ class AppData:
         The stages that were stale and computed for this load (the rest were read back).
     synthetic
         Whether the workspace says its data are synthetic.
+    version
+        The version it was loaded for (:attr:`Versions.key`, or the modification time): the
+        app keys every cache built on this data with ``(path, version, year)``.
     """
 
     path: str
@@ -62,6 +72,7 @@ class AppData:
     plots: gpd.GeoDataFrame
     synthetic: bool = False
     ran: tuple[str, ...] = ()
+    version: str = ""
     _tree: Any = field(default=None, repr=False)
     _centroids: Any = field(default=None, repr=False)
 
@@ -93,6 +104,106 @@ class AppData:
         return self.layers.get(name, pd.DataFrame())
 
 
+@dataclass(frozen=True)
+class WorkspaceLayers:
+    """A workspace's layers as read once per version, whatever the year (never mutated).
+
+    Attributes
+    ----------
+    path
+        Workspace file.
+    years
+        Years with enterprise figures.
+    layers
+        Canonical layers as read (``{name: frame}``).
+    points
+        One row per plot, indexed by ``plot_id``: ``lon``, ``lat`` (a point inside the plot,
+        WGS84 degrees) and ``x_m``, ``y_m`` (the centroid in metres,
+        :func:`analysis.overlay.centroids_m`), computed once instead of on every year.
+    synthetic
+        Whether the workspace says its data are synthetic.
+    """
+
+    path: str
+    years: list[int]
+    layers: dict[str, pd.DataFrame]
+    points: pd.DataFrame
+    synthetic: bool = False
+
+
+def plot_points(plots: pd.DataFrame | None) -> pd.DataFrame:
+    """``lon``, ``lat``, ``x_m``, ``y_m`` of every plot, indexed by ``plot_id`` (see above)."""
+    cols = ["lon", "lat", "x_m", "y_m"]
+    if not isinstance(plots, gpd.GeoDataFrame) or plots.empty:
+        return pd.DataFrame(columns=cols, index=pd.Index([], dtype="string", name="plot_id"))
+    plots = plots[plots.geometry.notna() & ~plots.geometry.is_empty]
+    pts = shapely.point_on_surface(plots.geometry.array)
+    xy = centroids_m(plots)
+    out = pd.DataFrame({"lon": shapely.get_x(pts), "lat": shapely.get_y(pts),
+                        "x_m": xy[:, 0], "y_m": xy[:, 1]},
+                       index=pd.Index(plots["plot_id"].astype("string"), name="plot_id"))
+    return out[~out.index.duplicated()]
+
+
+def load_layers(path: str | Path) -> WorkspaceLayers:
+    """Read a workspace's layers once (the app caches this per :attr:`Versions.layers`)."""
+    from geoapp.workspace import Workspace
+
+    ws = Workspace(path)
+    ws.check()
+    layers = ws.read_all()
+    ents = layers.get("enterprises", pd.DataFrame())
+    years = pd.to_numeric(ents.get("year", pd.Series(dtype="float64")), errors="coerce")
+    return WorkspaceLayers(path=str(path), years=sorted(set(years.dropna().astype(int))),
+                           layers=layers, points=plot_points(layers.get("plots")),
+                           synthetic=bool(ws.metadata().get("synthetic")))
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What the app keys its caches on, for one workspace and year.
+
+    Attributes
+    ----------
+    layers
+        Changes whenever a layer changes (the layers' version tokens,
+        :meth:`geoapp.workspace.Workspace.layer_versions`), not when results are stored.
+    results
+        Changes whenever the year's fresh results would differ: the fingerprints of its stages
+        (:func:`geoapp.pipeline.plan`: code, year, as-of date, settings, layer versions).
+        Storing another year's results leaves it as it is.
+    stale
+        The year's stages whose stored results are missing or out of date.
+    """
+
+    layers: str
+    results: str
+    stale: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """``"<layers>/<results>"``: the version part of the cache key of a year's data."""
+        return f"{self.layers}/{self.results}"
+
+
+def _token(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def versions(path: str | Path, year: int) -> Versions:
+    """The :class:`Versions` of a workspace and year (cheap: no layer is read)."""
+    from geoapp.workspace import Workspace
+
+    prints, fresh = pipeline.plan(path, year=year)
+    return Versions(layers=_token(Workspace(path).layer_versions()), results=_token(prints),
+                    stale=tuple(name for name, ok in fresh.items() if not ok))
+
+
+def layers_part(key: str) -> str:
+    """The layers' version in :attr:`Versions.key`."""
+    return str(key).partition("/")[0]
+
+
 def workspace_mtime(path: str | Path) -> float:
     """Return the cache-key part that changes whenever the workspace is written."""
     p = Path(path)
@@ -115,7 +226,8 @@ def resolve_year(years: list[int], chosen: int | None = None) -> int:
     return years[-1] if years else date.today().year
 
 
-def load_app_data(path: str, mtime: float, year: int | None = None) -> AppData:
+def load_app_data(path: str, mtime: float | str, year: int | None = None, *,
+                  base: WorkspaceLayers | None = None) -> AppData:
     """Read a workspace and its fresh results: what the app shows.
 
     Parameters
@@ -123,10 +235,14 @@ def load_app_data(path: str, mtime: float, year: int | None = None) -> AppData:
     path
         Workspace (GeoPackage) file.
     mtime
-        Its modification time (:func:`workspace_mtime`): part of the cache key only.
+        A version of the workspace (:attr:`Versions.key`, or :func:`workspace_mtime`): part
+        of the cache key only.
     year
         Evaluation year; None takes the latest year with enterprise figures
         (:func:`resolve_year`).
+    base
+        The workspace's layers when already read (:func:`load_layers`): then only the
+        year's results are read.
 
     Returns
     -------
@@ -134,24 +250,20 @@ def load_app_data(path: str, mtime: float, year: int | None = None) -> AppData:
         A stage that fails is recorded in :attr:`AppData.errors`, not raised: the app opens
         with what exists.
     """
-    del mtime  # a cache key: a rewritten workspace has a new one
-    from geoapp.workspace import Workspace
-
-    ws = Workspace(path)
-    ws.check()
-    years = pipeline.workspace_years(ws)
-    year = resolve_year(years) if year is None else int(year)
-    layers = ws.read_all()
-    run = pipeline.analyse_workspace(path, year=year, collect_errors=True, layers=layers)
-    meta = ws.metadata()
-    return AppData(path=str(path), year=int(year), years=years, layers=layers,
-                   results=run.results, errors=run.errors,
-                   plots=plot_table(layers, run.results), synthetic=bool(meta.get("synthetic")),
-                   ran=tuple(run.ran))
+    base = base or load_layers(path)
+    year = resolve_year(base.years) if year is None else int(year)
+    run = pipeline.analyse_workspace(path, year=year, collect_errors=True, layers=base.layers)
+    plots = plot_table(base.layers, run.results, points=base.points)
+    xy = plots[["x_m", "y_m"]].to_numpy(dtype="float64")
+    plots = plots.drop(columns=["x_m", "y_m"])
+    return AppData(path=str(path), year=int(year), years=list(base.years), layers=base.layers,
+                   results=run.results, errors=run.errors, plots=plots,
+                   synthetic=base.synthetic, ran=tuple(run.ran), version=str(mtime),
+                   _centroids=xy)
 
 
-def plot_table(layers: dict[str, pd.DataFrame], results: dict[str, StageResult]
-               ) -> gpd.GeoDataFrame:
+def plot_table(layers: dict[str, pd.DataFrame], results: dict[str, StageResult], *,
+               points: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """One row per plot with every attribute the map, filters and cards use.
 
     Every plot figure is the evaluation's (one owner per number); the ledger stage and mode
@@ -164,11 +276,14 @@ def plot_table(layers: dict[str, pd.DataFrame], results: dict[str, StageResult]
         Workspace layers.
     results
         Stage results (may lack a stage that failed).
+    points
+        :attr:`WorkspaceLayers.points` when at hand: ``lon``/``lat`` are taken from it, and
+        ``x_m``/``y_m`` (centroids in metres) are added, instead of computed again.
 
     Returns
     -------
     GeoDataFrame
-        See :attr:`AppData.plots`.
+        See :attr:`AppData.plots` (plus ``x_m``, ``y_m`` with ``points``).
     """
     evaluation = results.get("evaluation")
     if evaluation is not None:
@@ -198,7 +313,16 @@ def plot_table(layers: dict[str, pd.DataFrame], results: dict[str, StageResult]
                  if col in ledger and len(ledger) else pd.Series(dtype="string"))
         plots[f"ledger_{col}"] = known.reindex(plots["plot_id"].astype(str)).astype(
             "string").to_numpy()
-    pts = shapely.point_on_surface(plots.geometry.array)
-    plots["lon"] = shapely.get_x(pts)
-    plots["lat"] = shapely.get_y(pts)
+    known = (points.reindex(plots["plot_id"].to_numpy()) if points is not None
+             else pd.DataFrame(index=plots.index, columns=["lon"], dtype="float64"))
+    missing = known["lon"].isna().to_numpy()
+    if points is None or missing.any():  # a plot whose geometry is not the layer's
+        pts = shapely.point_on_surface(plots.geometry.array[missing])
+        known.loc[missing, "lon"] = shapely.get_x(pts)
+        known.loc[missing, "lat"] = shapely.get_y(pts)
+        if points is not None:
+            xy = centroids_m(plots.geometry[missing])
+            known.loc[missing, "x_m"], known.loc[missing, "y_m"] = xy[:, 0], xy[:, 1]
+    for col in known.columns:
+        plots[col] = known[col].to_numpy(dtype="float64")
     return gpd.GeoDataFrame(plots, geometry=plots.geometry.name, crs=STORE_CRS)

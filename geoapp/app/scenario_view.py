@@ -25,7 +25,7 @@ MAX_OPTIONS = 5000
 def planner_inputs(data: AppData) -> scenarios.PlannerInputs:
     """The planner's inputs from the app's loaded evaluation (no second analysis)."""
     return scenarios.inputs_from(data.path, data.results["evaluation"], year=data.year,
-                                 settings=load_settings(data.path).scenario)
+                                 settings=load_settings(data.path).scenario, layers=data.layers)
 
 
 def parse_ids(text: str | None) -> list[str]:

@@ -96,15 +96,46 @@ SEQUENTIAL: dict[int, tuple[str, ...]] = {
 }
 """ColorBrewer OrRd ramps (light = low, dark = high) by number of classes."""
 NO_DATA_COLOR = "#bdbdbd"
-LOW_EFFICIENCY_COLOR = "#d50000"
-"""Outline of the low-efficiency plots (map and QGIS style)."""
+LOW_EFFICIENCY_COLOR = "#8e24aa"
+"""Low-efficiency plots (map and QGIS style): purple, never a class colour; the map hatches
+them under a dashed outline."""
 PARK_COLOR = "#3949ab"
 """Outline of the parks (map and QGIS style)."""
 LEDGER_COLORS: dict[str, str] = {"identified": "#fdae61", "in_progress": "#abd9e9",
                                  "reclaimed": "#2c7bb6", "reused": "#1a9641"}
-PROJECT_COLORS: dict[str, str] = {"signed": "#9e9ac8", "started": "#6baed6",
-                                  "under_construction": "#fd8d3c", "completed": "#74c476",
-                                  "in_production": "#238b45"}
+PROJECT_COLORS: dict[str, str] = {"signed": "#c7e9c0", "started": "#74c476",
+                                  "under_construction": "#31a354", "completed": "#006d2c",
+                                  "in_production": "#00441b"}
+"""Projects by stage: greens (drawn as diamonds), never the hot spots' reds and blues."""
+HOTSPOT_CLASSES: tuple[str, ...] = ("hot_99", "hot_95", "hot_90", "cold_90", "cold_95",
+                                    "cold_99")
+"""Getis-Ord Gi* classes of the clusters stage (confidence %), hot to cold."""
+HOTSPOT_COLORS: tuple[str, ...] = ("#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf",
+                                   "#2166ac")
+"""Hot spots red, cold spots blue (drawn as circles)."""
+HOTSPOT_VARIABLE = "tax_per_mu"
+"""The variable whose Gi* classes the map draws (the clusters stage's ``gi_class``)."""
+ZONE_COLORS: dict[str, str] = {"104": "#4daf4a", "195": "#ff7f00", "198": "#984ea3"}
+
+LAYER_STYLES: dict[str, dict] = {
+    "districts": {"color": "#333333", "weight": 2.5, "fill": False},
+    "towns": {"color": "#777777", "weight": 1, "fill": False, "dashArray": "4 3"},
+    "zones": {"color": "#555555", "weight": 1, "fillOpacity": 0.12},
+    "parks": {"color": PARK_COLOR, "weight": 2, "fillColor": "#7986cb", "fillOpacity": 0.12},
+    "plots": {"color": "#555555", "weight": 0.6, "fillOpacity": 0.8},
+    "plot_grid": {"color": "#ffffff", "weight": 0.5, "fillOpacity": 0.75},
+    "low_efficiency": {"color": LOW_EFFICIENCY_COLOR, "weight": 2.5, "dashArray": "6 4",
+                       "hatch": True, "fillOpacity": 1.0},
+    "ledger": {"weight": 3, "fill": False},
+    "ledger_points": {"weight": 1, "color": "#333333", "fillOpacity": 0.9},
+    "projects": {"color": "#222222", "weight": 1, "fillOpacity": 0.95, "shape": "diamond"},
+    "hotspots": {"weight": 0.5, "color": "#333333", "fillOpacity": 0.9},
+}
+"""Leaflet path options of every vector layer (the map and its legend read the same).
+
+``hatch`` fills with diagonal lines in the outline's colour; ``shape`` ``"diamond"`` draws
+points as diamonds instead of circles.
+"""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ and toggles (:func:`overlays`, in :mod:`~geoapp.maps.compose`):
   outlines, reclamation stage, projects by stage, hot spots (:mod:`~geoapp.maps.vector`) and a
   density surface (:mod:`~geoapp.maps.raster`).
 
+Beside the map, the app draws the legend of what was drawn, one group per layer
+(:mod:`~geoapp.maps.legend`).
+
 Every vector layer is a :class:`FastGeoJson`: the features carry only an id, a class index and
 a tooltip, and the colours are looked up in the browser. The map uses the canvas renderer
 (``prefer_canvas``). Legends are drawn by the app, not by branca (whose colormaps pull d3 from
@@ -31,6 +34,7 @@ from geoapp.maps.basemaps import (
     tile_layers,
 )
 from geoapp.maps.compose import DEFAULT_LAYERS, LAYER_KEYS, MapView, build_map, overlays
+from geoapp.maps.legend import LegendGroup, Swatch, change_group, legend_groups, legend_html
 from geoapp.maps.raster import DensityImage, density_image, density_layer, density_overlay
 from geoapp.maps.vector import (
     HOTSPOT_CLASSES,
@@ -52,15 +56,20 @@ __all__ = [
     "Basemap",
     "DensityImage",
     "FastGeoJson",
+    "LegendGroup",
     "MapView",
+    "Swatch",
     "TileErrorNote",
     "ad_shift_point",
     "base_map",
     "build_map",
+    "change_group",
     "density_image",
     "density_layer",
     "density_overlay",
     "feature_collection",
+    "legend_groups",
+    "legend_html",
     "overlays",
     "plot_layer",
     "precision_for",

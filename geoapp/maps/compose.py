@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import folium
 import numpy as np
@@ -28,6 +28,7 @@ from geoapp.maps.vector import (
     hotspot_layer,
     ledger_layer,
     ledger_points_layer,
+    low_efficiency_grid_layer,
     low_efficiency_layer,
     plot_layer,
     projects_layer,
@@ -46,13 +47,34 @@ DEFAULT_LAYERS: tuple[str, ...] = ("districts", "towns", "parks", "plots", "low_
 
 @dataclass
 class MapView:
-    """What :func:`overlays` drew: the feature groups and facts the app shows beside the map."""
+    """What :func:`overlays` drew: the feature groups and facts the app shows beside the map.
+
+    Attributes
+    ----------
+    groups
+        One feature group per layer drawn.
+    lod
+        ``"plots"`` (single plots) or ``"grid"`` (grid aggregates).
+    n_selected, n_in_view
+        Plots selected, and selected plots in view.
+    n_bytes
+        Size of the vector layers' GeoJSON text.
+    drawn
+        ``{layer: class indices drawn}`` for every layer that drew something (the legend
+        shows these and nothing else): keys of :data:`LAYER_KEYS`, with ``"plot_grid"`` for
+        plots and ``"low_efficiency_grid"`` for low-efficiency plots drawn as grid cells;
+        an empty tuple for layers without classes.
+    density
+        The density surface drawn, if any (its legend needs its values and unit).
+    """
 
     groups: list[folium.FeatureGroup]
     lod: str
     n_selected: int
     n_in_view: int
     n_bytes: int
+    drawn: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    density: DensityImage | None = None
 
 
 def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tuple[str, ...],
@@ -92,42 +114,46 @@ def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tup
     zoom = viewport.zoom
     keep = filtered_ids(data, mask)
     groups: list[folium.FeatureGroup] = []
+    drawn: dict[str, tuple[int, ...]] = {}
+
+    def add(key: str, el) -> None:
+        if el is not None:
+            groups.append(feature_group(key, el))
+            drawn[key] = getattr(el, "classes", ())
+
     for kind in ("districts", "towns", "zones", "parks"):
         if kind in layers:
-            el = context_layer(data.layer(kind), kind, zoom=zoom, shift=shift, lang=lang)
-            if el is not None:
-                groups.append(feature_group(kind, el))
+            add(kind, context_layer(data.layer(kind), kind, zoom=zoom, shift=shift, lang=lang))
     if "density" in layers and density is not None:
-        groups.append(feature_group("density", density_layer(density)))
+        add("density", density_layer(density))
     if "hotspots" in layers:
-        el = hotspot_layer(data.table("clusters", "hotspots"), viewport, shift=shift, lang=lang,
-                           keep=keep)
-        if el is not None:
-            groups.append(feature_group("hotspots", el))
+        add("hotspots", hotspot_layer(data.table("clusters", "hotspots"), viewport, shift=shift,
+                                      lang=lang, keep=keep))
     in_view = plots_in_view(data, mask, viewport)
     lod = level_of_detail(viewport, len(in_view))
+    cells = None
+    if lod == "grid" and len(in_view) and ({"plots", "low_efficiency"} & set(layers)):
+        cells = grid_aggregate(data, in_view, zoom, legend.metric if legend.metric ==
+                               "grade" else metric)
     if "plots" in layers and len(in_view):
         if lod == "plots":
-            groups.append(feature_group("plots", plot_layer(data, in_view, legend, metric=metric,
-                                                            zoom=zoom, shift=shift, lang=lang)))
+            add("plots", plot_layer(data, in_view, legend, metric=metric, zoom=zoom,
+                                    shift=shift, lang=lang))
         else:
-            cells = grid_aggregate(data, in_view, zoom, legend.metric if legend.metric ==
-                                   "grade" else metric)
-            groups.append(feature_group("plot_grid", grid_layer(cells, legend, metric=metric,
-                                                                shift=shift, lang=lang)))
+            add("plot_grid", grid_layer(cells, legend, metric=metric, shift=shift, lang=lang))
     if "ledger" in layers and len(in_view):
-        el = (ledger_layer(data, in_view, zoom=zoom, shift=shift, lang=lang) if lod == "plots"
-              else ledger_points_layer(data, in_view, shift=shift, lang=lang))
-        if el is not None:
-            groups.append(feature_group("ledger", el))
-    if "low_efficiency" in layers and lod == "plots" and len(in_view):
-        el = low_efficiency_layer(data, in_view, zoom=zoom, shift=shift, lang=lang)
-        if el is not None:
-            groups.append(feature_group("low_efficiency", el))
+        add("ledger", ledger_layer(data, in_view, zoom=zoom, shift=shift, lang=lang)
+            if lod == "plots" else ledger_points_layer(data, in_view, shift=shift, lang=lang))
+    if "low_efficiency" in layers and len(in_view):
+        if lod == "plots":
+            add("low_efficiency", low_efficiency_layer(data, in_view, zoom=zoom, shift=shift,
+                                                       lang=lang))
+        else:
+            low = in_view[data.plots["low_efficiency"].to_numpy(dtype=bool)[in_view]]
+            add("low_efficiency_grid", low_efficiency_grid_layer(
+                cells, grid_aggregate(data, low, zoom, "score"), shift=shift, lang=lang))
     if "projects" in layers:
-        el = projects_layer(data, shift=shift, lang=lang, keep=keep)
-        if el is not None:
-            groups.append(feature_group("projects", el))
+        add("projects", projects_layer(data, shift=shift, lang=lang, keep=keep))
     if highlight:
         hit = np.flatnonzero(data.plots["plot_id"].astype(str).to_numpy() == str(highlight))
         if len(hit):
@@ -140,7 +166,8 @@ def overlays(data: AppData, mask: np.ndarray, viewport: Viewport, *, layers: tup
     n_bytes = sum(el.n_bytes for g in groups for el in g._children.values()
                   if isinstance(el, FastGeoJson))
     return MapView(groups=groups, lod=lod, n_selected=int(mask.sum()), n_in_view=len(in_view),
-                   n_bytes=n_bytes)
+                   n_bytes=n_bytes, drawn=drawn,
+                   density=density if "density" in drawn else None)
 
 
 def build_map(data: AppData, *, metric: str = "tax_per_mu", scheme: str = "quantiles",

@@ -11,8 +11,11 @@ import numpy as np
 
 from geoapp.maps.basemaps import ad_shift_point
 
+DENSITY_CMAP = "YlOrRd"
+"""matplotlib colormap of the density surface (its legend draws the same ramp)."""
 
-def density_image(tif: bytes, *, cmap: str = "YlOrRd",
+
+def density_image(tif: bytes, *, cmap: str = DENSITY_CMAP,
                   max_pixels: int = 1_000_000) -> tuple[bytes, list[list[float]]]:
     """Render a density GeoTIFF as a PNG for a Leaflet image overlay.
 
@@ -34,6 +37,13 @@ def density_image(tif: bytes, *, cmap: str = "YlOrRd",
     tuple
         ``(png bytes, [[south, west], [north, east]])``.
     """
+    png, bounds, _, _ = _render(tif, cmap=cmap, max_pixels=max_pixels)
+    return png, bounds
+
+
+def _render(tif: bytes, *, cmap: str = DENSITY_CMAP, max_pixels: int = 1_000_000
+            ) -> tuple[bytes, list[list[float]], tuple[float, float], str]:
+    """:func:`density_image`, plus the values at the ramp's ends and the surface's unit."""
     import matplotlib
     import rasterio
     from matplotlib import colormaps
@@ -55,6 +65,7 @@ def density_image(tif: bytes, *, cmap: str = "YlOrRd",
                            north)
         out = np.full((height, width), np.nan, dtype="float32")
         src_nodata = src.nodata
+        units = src.units[0] or src.tags().get("units", "")
         reproject(rasterio.band(src, 1), out, src_transform=src.transform, src_crs=src.crs,
                   dst_transform=transform, dst_crs=dst_crs, resampling=Resampling.bilinear,
                   src_nodata=src_nodata, dst_nodata=np.nan)
@@ -62,6 +73,7 @@ def density_image(tif: bytes, *, cmap: str = "YlOrRd",
                                                       north)
     valid = np.isfinite(out) & (out > 0)
     rgba = np.zeros((*out.shape, 4), dtype="float32")
+    lo = hi = 0.0
     if valid.any():
         lo, hi = np.percentile(out[valid], [2, 99.5])
         norm = np.clip((out - lo) / max(hi - lo, 1e-12), 0, 1)
@@ -71,7 +83,8 @@ def density_image(tif: bytes, *, cmap: str = "YlOrRd",
     import matplotlib.image as mpimg
 
     mpimg.imsave(buf, rgba, format="png")
-    return buf.getvalue(), [[float(lat_s), float(lon_w)], [float(lat_n), float(lon_e)]]
+    return (buf.getvalue(), [[float(lat_s), float(lon_w)], [float(lat_n), float(lon_e)]],
+            (float(lo), float(hi)), str(units))
 
 
 @dataclass(frozen=True)
@@ -84,10 +97,17 @@ class DensityImage:
         ``data:image/png;base64,...`` (embedded: the page makes no request for it).
     bounds
         ``((south, west), (north, east))`` in display coordinates (GCJ-02 for AMap).
+    values
+        The surface's values at the ends of the colour ramp (2nd and 99.5th percentile of
+        the non-zero cells), in ``units``.
+    units
+        The surface's unit as written in the GeoTIFF, e.g. ``"enterprises per km2"``.
     """
 
     url: str
     bounds: tuple[tuple[float, float], tuple[float, float]]
+    values: tuple[float, float] = (0.0, 0.0)
+    units: str = ""
 
 
 def density_overlay(tif: bytes, *, shift: str | None = None) -> DensityImage:
@@ -100,12 +120,12 @@ def density_overlay(tif: bytes, *, shift: str | None = None) -> DensityImage:
     shift
         ``"gcj02"`` to shift the bounds for AMap tiles.
     """
-    png, ((s, w), (n, e)) = density_image(tif)
+    png, ((s, w), (n, e)), values, units = _render(tif)
     if shift:
         w, s = ad_shift_point(w, s)
         e, n = ad_shift_point(e, n)
     url = "data:image/png;base64," + base64.b64encode(png).decode()
-    return DensityImage(url=url, bounds=((s, w), (n, e)))
+    return DensityImage(url=url, bounds=((s, w), (n, e)), values=values, units=units)
 
 
 def density_layer(image: DensityImage) -> folium.raster_layers.ImageOverlay:

@@ -20,12 +20,15 @@ from geoapp import words
 from geoapp.app.loading import AppData
 from geoapp.app.stage_results import project_points
 from geoapp.app.symbology import (
+    HOTSPOT_CLASSES,
+    HOTSPOT_COLORS,
+    HOTSPOT_VARIABLE,
+    LAYER_STYLES,
     LEDGER_COLORS,
-    LOW_EFFICIENCY_COLOR,
     METRICS,
     NO_DATA_COLOR,
-    PARK_COLOR,
     PROJECT_COLORS,
+    ZONE_COLORS,
     Legend,
     Metric,
     metric_info,
@@ -54,7 +57,9 @@ class FastGeoJson(MacroElement):
     interactive
         Whether features take clicks and show tooltips.
     radius
-        Circle-marker radius in pixels for point features.
+        Circle-marker radius (half the diamond's side) in pixels for point features.
+    classes
+        The class indices the features carry (what the legend lists), when classed.
     """
 
     _template = Template("""
@@ -63,6 +68,16 @@ class FastGeoJson(MacroElement):
             var palette = {{ this.palette }};
             var base = {{ this.style }};
             var nodata = {{ this.no_data }};
+            var hatch = null;
+            if (base.hatch) {  // diagonal lines in the outline's colour (canvas renderer)
+                var tile = document.createElement("canvas");
+                tile.width = tile.height = 8;
+                var g = tile.getContext("2d");
+                g.strokeStyle = base.color; g.lineWidth = 1.5; g.beginPath();
+                g.moveTo(-2, 2); g.lineTo(2, -2); g.moveTo(0, 8); g.lineTo(8, 0);
+                g.moveTo(6, 10); g.lineTo(10, 6); g.stroke();
+                hatch = g.createPattern(tile, "repeat");
+            }
             function paint(f) {
                 var s = Object.assign({}, base);
                 var c = f.properties ? f.properties.c : undefined;
@@ -70,13 +85,24 @@ class FastGeoJson(MacroElement):
                     var col = (c >= 0 && c < palette.length) ? palette[c] : nodata;
                     if ({{ this.by_stroke }}) { s.color = col; } else { s.fillColor = col; }
                 }
+                if (hatch) { s.fill = true; s.fillColor = hatch; }
                 return s;
             }
             return L.geoJson({{ this.data }}, {
                 interactive: {{ this.interactive }},
                 style: paint,
                 pointToLayer: function(f, ll) {
-                    return L.circleMarker(ll, Object.assign(paint(f), {radius: {{ this.radius }}}));
+                    var s = paint(f), r = {{ this.radius }};
+                    if (base.shape === "diamond") {
+                        var html = '<div style="width:' + (2 * r) + 'px;height:' + (2 * r)
+                            + 'px;background:' + s.fillColor + ';border:' + s.weight
+                            + 'px solid ' + s.color + ';transform:rotate(45deg);'
+                            + 'box-sizing:border-box"></div>';
+                        return L.marker(ll, {interactive: {{ this.interactive }},
+                            icon: L.divIcon({className: "geoapp-diamond", html: html,
+                                             iconSize: [2 * r, 2 * r]})});
+                    }
+                    return L.circleMarker(ll, Object.assign(s, {radius: r}));
                 },
                 onEachFeature: function(f, layer) {
                     if ({{ this.interactive }} && f.properties && f.properties.t) {
@@ -91,8 +117,10 @@ class FastGeoJson(MacroElement):
 
     def __init__(self, data: str, *, palette=(), style: dict | None = None,
                  color_by: str = "fill", interactive: bool = True, radius: float = 5,
-                 no_data: str = NO_DATA_COLOR, name: str = "fast_geo_json"):
+                 no_data: str = NO_DATA_COLOR, name: str = "fast_geo_json",
+                 classes=()):
         super().__init__()
+        self.classes: tuple[int, ...] = tuple(sorted({int(c) for c in classes}))
         self._name = name.replace(" ", "_")
         self.data = data
         self.n_bytes = len(data)
@@ -145,6 +173,11 @@ def feature_group(name: str, *children: MacroElement) -> folium.FeatureGroup:
     return fg
 
 
+def _classes(props: list[dict]) -> set[int]:
+    """The class indices the features carry (-1: no data)."""
+    return {int(p["c"]) for p in props if p.get("c") is not None}
+
+
 def _clean(value) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
@@ -179,7 +212,7 @@ def context_layer(frame: pd.DataFrame, kind: str, *, zoom: int, shift: str | Non
     key = {"districts": "code", "towns": "code", "zones": "zone_id", "parks": "park_id"}[kind]
     props = []
     palette: tuple[str, ...] = ()
-    zone_types = ("104", "195", "198")
+    zone_types = tuple(ZONE_COLORS)
     for row in frame.drop(columns=frame.geometry.name).itertuples(index=False):
         r = row._asdict()
         p = {"k": kind[:-1], "id": _clean(r.get(key))}
@@ -191,18 +224,13 @@ def context_layer(frame: pd.DataFrame, kind: str, *, zoom: int, shift: str | Non
         elif name:
             p["t"] = name
         props.append(p)
-    styles = {
-        "districts": {"color": "#333333", "weight": 2.5, "fill": False, "dashArray": None},
-        "towns": {"color": "#777777", "weight": 1, "fill": False, "dashArray": "4 3"},
-        "zones": {"color": "#555555", "weight": 1, "fillOpacity": 0.12},
-        "parks": {"color": PARK_COLOR, "weight": 2, "fillColor": "#7986cb", "fillOpacity": 0.12},
-    }
     if kind == "zones":
-        palette = ("#4daf4a", "#ff7f00", "#984ea3")
+        palette = tuple(ZONE_COLORS.values())
     text = feature_collection(frame.geometry.array, props, precision=precision_for(zoom),
                               shift=shift, simplify=simplify_tolerance(zoom))
-    return FastGeoJson(text, palette=palette, style=styles[kind],
-                       interactive=kind in ("parks", "zones"), name=kind)
+    return FastGeoJson(text, palette=palette, style=LAYER_STYLES[kind],
+                       interactive=kind in ("parks", "zones"), name=kind,
+                       classes=_classes(props) if kind == "zones" else ())
 
 
 def _tooltip(plot_id: str, value, metric: Metric, lang: str) -> str:
@@ -228,9 +256,8 @@ def plot_layer(data: AppData, positions: np.ndarray, legend: Legend, *, metric: 
              for pid, c, v in zip(p["plot_id"].astype(str), classes, values.tolist(), strict=True)]
     text = feature_collection(p.geometry.array, props, precision=precision_for(max(zoom, 14)),
                               shift=shift)
-    return FastGeoJson(text, palette=legend.colors,
-                       style={"color": "#555555", "weight": 0.6, "fillOpacity": 0.8},
-                       name="plots")
+    return FastGeoJson(text, palette=legend.colors, style=LAYER_STYLES["plots"], name="plots",
+                       classes=_classes(props))
 
 
 def grid_layer(cells: gpd.GeoDataFrame, legend: Legend, *, metric: str,
@@ -245,14 +272,13 @@ def grid_layer(cells: gpd.GeoDataFrame, legend: Legend, *, metric: str,
         tip = _tooltip(f"{int(n)} {unit}", v, m, lang)
         props.append({"k": "cell", "id": cell, "c": int(c), "t": tip})
     text = feature_collection(cells.geometry.array, props, precision=5, shift=shift)
-    return FastGeoJson(text, palette=legend.colors,
-                       style={"color": "#ffffff", "weight": 0.5, "fillOpacity": 0.75},
-                       name="plot_grid")
+    return FastGeoJson(text, palette=legend.colors, style=LAYER_STYLES["plot_grid"],
+                       name="plot_grid", classes=_classes(props))
 
 
 def low_efficiency_layer(data: AppData, positions: np.ndarray, *, zoom: int,
                          shift: str | None = None, lang: str = "zh") -> FastGeoJson | None:
-    """Red outlines of the low-efficiency plots among ``positions``."""
+    """The low-efficiency plots among ``positions``: hatched, with a dashed outline."""
     p = data.plots.iloc[positions]
     p = p[p["low_efficiency"].to_numpy(dtype=bool)]
     if p.empty:
@@ -262,8 +288,52 @@ def low_efficiency_layer(data: AppData, positions: np.ndarray, *, zoom: int,
              for pid, r in zip(p["plot_id"].astype(str), p["reasons"].tolist(), strict=True)]
     text = feature_collection(p.geometry.array, props, precision=precision_for(max(zoom, 14)),
                               shift=shift)
-    return FastGeoJson(text, style={"color": LOW_EFFICIENCY_COLOR, "weight": 2.5, "fill": False},
-                       name="low_efficiency")
+    return FastGeoJson(text, style=LAYER_STYLES["low_efficiency"], name="low_efficiency")
+
+
+def low_efficiency_grid_layer(cells: gpd.GeoDataFrame, low: gpd.GeoDataFrame, *,
+                              shift: str | None = None, lang: str = "zh"
+                              ) -> FastGeoJson | None:
+    """Zoomed out: in each grid cell, a hatched square as large as its low-efficiency share.
+
+    Parameters
+    ----------
+    cells
+        Grid aggregates of the plots in view (:func:`geoapp.app.viewing.grid_aggregate`):
+        ``cell``, ``area_mu`` (亩), geometry.
+    low
+        The same grid's aggregates of the low-efficiency plots among them.
+    shift, lang
+        Display shift and tooltip language.
+
+    Returns
+    -------
+    FastGeoJson or None
+        One square per cell holding low-efficiency land, centred in the cell, its area the
+        cell's area times the low-efficiency share of the cell's land (亩 / 亩); None when no
+        cell holds any.
+    """
+    if low.empty:
+        return None
+    total = pd.Series(cells["area_mu"].to_numpy(dtype="float64"), index=cells["cell"])
+    land = total.reindex(low["cell"]).to_numpy(dtype="float64")
+    low_mu = low["area_mu"].to_numpy(dtype="float64")
+    share = np.clip(np.where(land > 0, low_mu / np.where(land > 0, land, 1.0), 1.0), 0.0, 1.0)
+    # each cell shrunk about its centre by √share: its area times the share
+    cells_low = np.asarray(low.geometry.array, dtype=object)
+    coords, at = shapely.get_coordinates(cells_low, return_index=True)
+    centre = shapely.get_coordinates(shapely.centroid(cells_low))[at]
+    squares = shapely.set_coordinates(
+        shapely.transform(cells_low, lambda xy: xy),  # a copy: the cells stay as they are
+        centre + (coords - centre) * np.sqrt(share)[at, None])
+    label, unit = words.text("map.low", lang), words.unit("n_plots", lang)
+    mu = words.unit("area_mu", lang)
+    props = [{"k": "cell", "id": cell,
+              "t": f"{label}: {int(n)} {unit} · {m:,.1f} {mu} ({f * 100:.0f}%)"}
+             for cell, n, m, f in zip(low["cell"], low["n_plots"], low_mu, share, strict=True)]
+    text = feature_collection(squares, props, precision=5, shift=shift)
+    style = dict(LAYER_STYLES["low_efficiency"], weight=1.5)
+    return FastGeoJson(text, style=style, name="low_efficiency_grid")
 
 
 def _ledger_plots(data: AppData, positions: np.ndarray, lang: str):
@@ -286,7 +356,7 @@ def ledger_layer(data: AppData, positions: np.ndarray, *, zoom: int,
     text = feature_collection(p.geometry.array, props, precision=precision_for(max(zoom, 14)),
                               shift=shift)
     return FastGeoJson(text, palette=tuple(LEDGER_COLORS.values()), color_by="stroke",
-                       style={"weight": 3, "fill": False, "dashArray": "5 3"}, name="ledger")
+                       style=LAYER_STYLES["ledger"], name="ledger", classes=_classes(props))
 
 
 def ledger_points_layer(data: AppData, positions: np.ndarray, *, shift: str | None = None,
@@ -298,8 +368,8 @@ def ledger_points_layer(data: AppData, positions: np.ndarray, *, shift: str | No
     pts = shapely.points(p["lon"].to_numpy(), p["lat"].to_numpy())
     text = feature_collection(pts, props, precision=5, shift=shift)
     return FastGeoJson(text, palette=tuple(LEDGER_COLORS.values()), radius=3,
-                       style={"weight": 1, "color": "#333333", "fillOpacity": 0.9},
-                       name="ledger_points")
+                       style=LAYER_STYLES["ledger_points"], name="ledger_points",
+                       classes=_classes(props))
 
 
 def _kept(frame: pd.DataFrame, keep: set[str] | None) -> pd.DataFrame:
@@ -313,7 +383,7 @@ def _kept(frame: pd.DataFrame, keep: set[str] | None) -> pd.DataFrame:
 
 def projects_layer(data: AppData, *, shift: str | None = None, lang: str = "zh",
                    keep: set[str] | None = None) -> FastGeoJson | None:
-    """Projects as circles coloured by stage.
+    """Projects as diamonds coloured by stage.
 
     ``keep``: plot ids the filters keep; a project is drawn when its plot is kept (None: all).
     """
@@ -333,19 +403,13 @@ def projects_layer(data: AppData, *, shift: str | None = None, lang: str = "zh",
                       "c": stages.index(stage) if stage in stages else -1,
                       "t": f"{_clean(r.get('name')) or ''} · {stage_name} {inv_txt}"})
     text = feature_collection(pts.geometry.array, props, precision=5, shift=shift)
-    return FastGeoJson(text, palette=tuple(PROJECT_COLORS.values()), radius=6,
-                       style={"color": "#222222", "weight": 1, "fillOpacity": 0.9},
-                       name="projects")
-
-
-HOTSPOT_COLORS = ("#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf", "#2166ac")
-HOTSPOT_CLASSES = ("hot_99", "hot_95", "hot_90", "cold_90", "cold_95", "cold_99")
-"""Getis-Ord Gi* classes of the clusters stage (confidence %), hot to cold."""
+    return FastGeoJson(text, palette=tuple(PROJECT_COLORS.values()), radius=7,
+                       style=LAYER_STYLES["projects"], name="projects", classes=_classes(props))
 
 
 def hotspot_layer(table: pd.DataFrame | None, viewport: Viewport, *, shift: str | None = None,
                   lang: str = "zh", keep: set[str] | None = None) -> FastGeoJson | None:
-    """Significant hot and cold spots (Gi* of tax per mu) in view, as coloured dots.
+    """Significant hot and cold spots (Gi* of tax per mu) in view, as coloured circles.
 
     ``keep``: plot ids the filters keep (None: all).
     """
@@ -371,10 +435,15 @@ def hotspot_layer(table: pd.DataFrame | None, viewport: Viewport, *, shift: str 
     props = []
     for cls, pid in zip(keep[col].astype(str), keep.get("plot_id", keep[col]).astype(str),
                         strict=True):
-        kind, conf = cls.split("_")
         props.append({"k": "hotspot", "id": pid, "c": HOTSPOT_CLASSES.index(cls),
-                      "t": f"{pid} · {words.value('hotspot', kind, lang)} {conf}%"})
+                      "t": f"{pid} · {hotspot_label(cls, lang)}"})
     text = feature_collection(pts, props, precision=5, shift=shift)
     return FastGeoJson(text, palette=HOTSPOT_COLORS, radius=4, interactive=True,
-                       style={"weight": 0.5, "color": "#333333", "fillOpacity": 0.9},
-                       name="hotspots")
+                       style=LAYER_STYLES["hotspots"], name="hotspots", classes=_classes(props))
+
+
+def hotspot_label(cls: str, lang: str = "zh") -> str:
+    """A Gi* class naming its variable: ``"hot_99"`` → ``"热点（亩均税收）99%"``."""
+    kind, conf = cls.split("_")
+    return (f"{words.value('hotspot', kind, lang)}{words.text('paren_open', lang)}"
+            f"{words.name(HOTSPOT_VARIABLE, lang)}{words.text('paren_close', lang)}{conf}%")

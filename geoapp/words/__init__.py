@@ -30,6 +30,7 @@ from geoapp.words.columns import (
     headers,
 )
 from geoapp.words.handon import HANDON_COLUMNS, HANDON_FILES, HANDON_TEXT
+from geoapp.words.legend import LEGEND_TEXT
 from geoapp.words.scenario import SCENARIO_COLUMNS, SCENARIO_TEXT
 from geoapp.words.ui import FILE_DESCRIPTIONS, LAYER_TEXT, REPORT_SHEETS, TEXT
 from geoapp.words.values import (
@@ -50,6 +51,7 @@ COLUMN_LABELS.update(SCENARIO_COLUMNS)
 TEXT.update(SCENARIO_TEXT)
 
 TEXT.update(HANDON_TEXT)
+TEXT.update(LEGEND_TEXT)
 COLUMN_LABELS.update(HANDON_COLUMNS)
 FILE_DESCRIPTIONS.update(HANDON_FILES)
 

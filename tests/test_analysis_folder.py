@@ -60,7 +60,7 @@ def test_layer_styles_are_read_by_gdal_for_the_plots_layer(folders):
     red = LOW_EFFICIENCY_COLOR.lstrip("#")
     assert opts["outline_color"].startswith(",".join(str(int(red[i:i + 2], 16))
                                                      for i in (0, 2, 4)))
-    assert opts["style"] == "no" and opts["outline_style"] == "dash"
+    assert opts["style"] == "b_diagonal" and opts["outline_style"] == "dash"
     assert {"parks", "projects", "grid"} <= set(styles["f_table_name"])
 
 

@@ -4,8 +4,8 @@ QGIS reads a GeoPackage's ``layer_styles`` table when it opens a layer and appli
 marked ``useAsDefault`` (the table QGIS itself writes with "Save as default … in database").
 The styles here draw what the map app draws, with the same classes and colours
 (:mod:`geoapp.app.symbology`): plots filled by tax per mu in five quantile classes with
-low-efficiency plots outlined in red, parks outlined, projects as circles by stage, the grid
-by tax per mu.
+low-efficiency plots hatched under a dashed outline, parks outlined, projects as diamonds by
+stage, the grid by tax per mu.
 
 Each style is a small QML document (QGIS's own XML), built from the class breaks, not a copy
 of a file saved from QGIS.
@@ -45,12 +45,15 @@ def _options(values: Mapping[str, str]) -> str:
 
 
 def _fill(name: str, color: str, *, outline: str = "#636363", width: float = 0.1,
-          fill_alpha: int = 255, outline_style: str = "solid") -> str:
-    """A fill symbol: ``color`` inside, ``outline`` around (widths in mm)."""
+          fill_alpha: int = 255, outline_style: str = "solid", brush: str = "solid") -> str:
+    """A fill symbol: ``color`` inside, ``outline`` around (widths in mm).
+
+    ``brush`` ``"b_diagonal"`` hatches the inside instead of filling it.
+    """
     layer = _options({"color": _rgba(color, fill_alpha), "outline_color": _rgba(outline),
                       "outline_style": outline_style, "outline_width": f"{width}",
                       "outline_width_unit": "MM",
-                      "style": "solid" if fill_alpha else "no"})
+                      "style": brush if fill_alpha else "no"})
     return (f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
             f'<layer class="SimpleFill" pass="0" locked="0" enabled="1">{layer}</layer>'
             "</symbol>")
@@ -83,8 +86,8 @@ def graduated_fill_qml(column: str, bins: Sequence[float], colors: Sequence[str]
 def plots_qml(plots: pd.DataFrame) -> str:
     """Plots as the map app opens them: tax per mu in five quantile classes.
 
-    Light = low, dark = high; plots without a figure grey; low-efficiency plots outlined in
-    red (dashed) on top. A rule-based renderer: one rule per class, one for no figure, one
+    Light = low, dark = high; plots without a figure grey; low-efficiency plots hatched
+    under a dashed outline on top. A rule-based renderer: one rule per class, one for no figure, one
     outline rule for ``low_efficiency``.
     """
     legend = make_legend(plots, "tax_per_mu", "quantiles")
@@ -105,8 +108,8 @@ def plots_qml(plots: pd.DataFrame) -> str:
         lower = float(upper)
     rule("none", '"tax_per_mu" IS NULL', words.text("no_data"), NO_DATA_COLOR)
     rule("low", '"low_efficiency" = 1', words.layer_name("low_efficiency"),
-         LOW_EFFICIENCY_COLOR, outline=LOW_EFFICIENCY_COLOR, width=0.6, fill_alpha=0,
-         outline_style="dash")
+         LOW_EFFICIENCY_COLOR, outline=LOW_EFFICIENCY_COLOR, width=0.6, outline_style="dash",
+         brush="b_diagonal")
     body = "".join(rules)
     return (_HEAD + '<renderer-v2 type="RuleRenderer" symbollevels="0" forceraster="0" '
             f'enableorderby="0"><rules key="root">{body}</rules>'
@@ -121,12 +124,12 @@ def parks_qml() -> str:
 
 
 def projects_qml() -> str:
-    """Projects: circles coloured by stage (``stage``), as on the map."""
+    """Projects: diamonds coloured by stage (``stage``), as on the map."""
     cats, symbols = [], []
     for i, (stage, color) in enumerate(PROJECT_COLORS.items()):
         cats.append(f'<category value={quoteattr(stage)} symbol="{i}" '
                     f'label={quoteattr(words.value("project_stage", stage))} render="true"/>')
-        symbols.append(_marker(str(i), color))
+        symbols.append(_marker(str(i), color, shape="diamond"))
     return (_HEAD + '<renderer-v2 type="categorizedSymbol" attr="stage" symbollevels="0" '
             f'forceraster="0" enableorderby="0"><categories>{"".join(cats)}</categories>'
             f'<symbols>{"".join(symbols)}</symbols></renderer-v2></qgis>\n')

@@ -47,10 +47,11 @@ STYLES: dict[str, dict[str, Any]] = {
     "towns": {"facecolor": "none", "edgecolor": "#777777", "linewidth": 0.5,
               "linestyle": (0, (4, 3))},
     "zones": {"facecolor": (0.333, 0.333, 0.333, 0.12), "edgecolor": "#555555", "linewidth": 0.4},
-    "parks": {"facecolor": (0.475, 0.525, 0.796, 0.12), "edgecolor": "#3949ab",
+    "parks": {"facecolor": (0.475, 0.525, 0.796, 0.12), "edgecolor": symbology.PARK_COLOR,
               "linewidth": 1.0},
     "plots": {"edgecolor": "#555555", "linewidth": 0.15},
-    "low_efficiency": {"facecolor": "none", "edgecolor": "#d50000", "linewidth": 0.9},
+    "low_efficiency": {"facecolor": "none", "edgecolor": symbology.LOW_EFFICIENCY_COLOR,
+                       "linewidth": 0.9, "linestyle": (0, (6, 4)), "hatch": "////"},
 }
 """Matplotlib styles, the same colours as the web map's layers."""
 

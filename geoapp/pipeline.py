@@ -31,6 +31,7 @@ from geoapp import outputs
 from geoapp.boundaries import load_districts
 from geoapp.results import StageResult, from_items, to_items
 from geoapp.settings import Settings
+from geoapp.store import open_workspace
 from geoapp.workspace import Workspace
 from layers.errors import LayerError, WorkspaceError
 from layers.io import read_layer
@@ -123,7 +124,7 @@ def import_file(workspace: str | Path, path: str | Path, layer: str, **kw) -> Ch
     LayerError
         With every problem; the workspace is then unchanged.
     """
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     if layer == "ledger":
         from geoapp.ledger import import_events
 
@@ -148,7 +149,7 @@ def build_demo_workspace(workspace: str | Path, *, seed: int = 0, n_plots: int =
     prov = [{"layer": n, "source": f"geoapp demo --seed {seed} --plots {n_plots} (SYNTHETIC)",
              "rows": len(f), "synthetic": n not in ("districts",)} for n, f in layers.items()]
     prov[0]["conversion"] = "bundled AMap district boundaries, GCJ-02 converted to WGS84"
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.write_layers(layers, provenance=prov, metadata={"demo": meta, "synthetic": True})
     return {n: len(f) for n, f in layers.items()}
 
@@ -212,7 +213,7 @@ def load_settings(workspace: str | Path | Workspace, config_file: str | Path | N
     SettingsError
         Naming the key and the fix, for a bad stored value or a bad file.
     """
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    ws = open_workspace(workspace)
     stored = ws.settings_overrides()
     if config_file is None:
         return Settings.from_dict(stored, source="workspace")
@@ -224,7 +225,7 @@ def load_settings(workspace: str | Path | Workspace, config_file: str | Path | N
 
 def workspace_years(workspace: str | Path | Workspace) -> list[int]:
     """Years with enterprise figures, read cheaply (the ``year`` column only)."""
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    ws = open_workspace(workspace)
     if "enterprises" not in ws.layers():
         return []
     years = pd.to_numeric(ws.read("enterprises", columns=["year"], geometry=False)["year"],
@@ -368,7 +369,7 @@ def _plan(ws: Workspace, stages: tuple[str, ...], *, year: int, settings: Settin
 def stale_stages(workspace: str | Path, *, year: int | None = None,
                  as_of: date | None = None, stages: tuple[str, ...] = STAGES) -> list[str]:
     """The stages whose stored results are missing or out of date (the app says so first)."""
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     year = year or default_year(workspace_years(ws))
     _, fresh = _plan(ws, stages, year=year, settings=load_settings(ws), as_of=as_of)
@@ -419,7 +420,7 @@ def analyse_workspace(
         The workspace's layers when the caller has read them already (the app): they are
         not read again.
     """
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     settings = settings or load_settings(ws)
     store = settings.source == "workspace" if store is None else store
@@ -488,7 +489,7 @@ def output(workspace: str | Path, name: str, *, year: int | None = None,
     ValueError
         Naming every layer and output that exists.
     """
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     if name in ws.layers():
         return ws.read(name)
@@ -526,7 +527,7 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
     dict
         ``analysis`` (:class:`Analysis`), ``files`` written and the ``year``.
     """
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     settings = load_settings(ws, config_file)
     run = analyse_workspace(workspace, year=year, settings=settings, as_of=as_of,
@@ -556,7 +557,7 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
 
 def workspace_report(workspace: str | Path) -> pd.DataFrame:
     """Validate every stored layer again (data-quality tab): one row per problem."""
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     rows = []
     present = ws.layers()
     keys = {n: set(ws.read(n)[schema(n).key].dropna().astype(str))

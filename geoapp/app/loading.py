@@ -135,9 +135,9 @@ def load_app_data(path: str, mtime: float, year: int | None = None) -> AppData:
         with what exists.
     """
     del mtime  # a cache key: a rewritten workspace has a new one
-    from geoapp.workspace import Workspace
+    from geoapp.store import open_workspace
 
-    ws = Workspace(path)
+    ws = open_workspace(path)
     ws.check()
     years = pipeline.workspace_years(ws)
     year = resolve_year(years) if year is None else int(year)

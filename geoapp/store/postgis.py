@@ -1,0 +1,471 @@
+"""The PostGIS workspace: the same layers, tables and results as the GeoPackage, in a database.
+
+:class:`PostgisWorkspace` has the public methods of :class:`geoapp.workspace.Workspace`. Each
+write is one PostgreSQL transaction (a killed writer leaves the previous state, as the server
+rolls back its open transaction). Layers are tables named like the layers, geometry in a
+``geometry`` column in WGS84 (SRID 4326) as in the GeoPackage, plus an identity ``fid`` that
+keeps the order rows were written in. geoapp's own tables carry the same names as in the
+GeoPackage. Who may read and write what is set by :mod:`geoapp.store.roles` on every table
+as it is created; the database enforces it for every client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from geoapp.store import display_name, roles
+from geoapp.workspace import (
+    META_TABLE,
+    PROVENANCE_TABLE,
+    RESULTS_TABLE,
+    RUNS_TABLE,
+    SETTINGS_TABLE,
+    VERSIONS_TABLE,
+    _empty,
+    _now,
+    _prepare,
+)
+from layers.crs import STORE_CRS
+from layers.errors import LayerError, WorkspaceError
+from layers.schema import SCHEMAS
+
+GEOM = "geometry"
+LEDGER_AUDIT = ("recorded_by", "recorded_at")
+"""Columns the database fills on every ledger event: the database user and the server time."""
+
+_OWN_TABLES_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key text PRIMARY KEY, value text NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {PROVENANCE_TABLE} (imported_at text, layer text, "
+    "source text, details text, rows bigint)",
+    f"CREATE TABLE IF NOT EXISTS {SETTINGS_TABLE} (key text PRIMARY KEY, value text NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (layer text PRIMARY KEY, version text NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (stage text NOT NULL, year integer NOT NULL, "
+    "fingerprint text NOT NULL, created_at text NOT NULL, summary text NOT NULL, "
+    "PRIMARY KEY (stage, year))",
+    f"CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (stage text NOT NULL, year integer NOT NULL, "
+    "name text NOT NULL, kind text NOT NULL, data bytea NOT NULL, PRIMARY KEY (stage, year, name))",
+    "CREATE TABLE IF NOT EXISTS geoapp_plot_scope (plot_id text PRIMARY KEY, park_id text, "
+    "district_code text)",
+)
+OWN_TABLES = (META_TABLE, PROVENANCE_TABLE, SETTINGS_TABLE, VERSIONS_TABLE, RUNS_TABLE,
+              RESULTS_TABLE, "geoapp_plot_scope")
+
+
+def _sql_type(frame: pd.DataFrame, column: str, layer: str) -> str:
+    lay = SCHEMAS.get(layer)
+    field = next((f for f in lay.fields if f.name == column), None) if lay else None
+    if field is not None:
+        if field.dtype == "int":
+            return "bigint"
+        return "double precision" if field.numeric else "text"
+    dtype = frame[column].dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double precision"
+    return "text"
+
+
+def _cell(v: Any) -> Any:
+    if v is None or (not isinstance(v, (str, bytes, list, dict)) and pd.isna(v)):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+class PostgisWorkspace:
+    """A geoapp workspace in a PostGIS database.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://user:password@host:port/database``; the user's database role decides
+        what this workspace can read and write.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self.path = url  # what the pipeline passes on to open the workspace again
+
+    def __repr__(self) -> str:
+        return f"PostgisWorkspace({display_name(self.url)!r})"
+
+    # -- connections -------------------------------------------------------------------
+    def connect(self) -> psycopg.Connection:
+        """A new connection (not autocommit), or :class:`WorkspaceError` naming the server."""
+        try:
+            return psycopg.connect(self.url, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "no answer"
+            raise WorkspaceError(f"cannot connect to {display_name(self.url)}: {reason}") from exc
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        """One transaction: committed whole on success, rolled back on any error."""
+        con = self.connect()
+        try:
+            with con.transaction():
+                yield con
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise WorkspaceError(f"{display_name(self.url)}: permission denied: "
+                                 f"{exc.diag.message_primary}") from exc
+        finally:
+            con.close()
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self.connect() as con:
+            return con.execute(sql, params or None).fetchall()
+
+    def _has_table(self, con: psycopg.Connection, name: str) -> bool:
+        return con.execute("SELECT to_regclass(%s) IS NOT NULL", (_quote(name),)).fetchone()[0]
+
+    @property
+    def exists(self) -> bool:
+        """Whether the database holds a geoapp workspace (false when unreachable)."""
+        try:
+            with self.connect() as con:
+                return self._has_table(con, META_TABLE)
+        except WorkspaceError:
+            return False
+
+    def check(self) -> None:
+        """Raise :class:`WorkspaceError` unless the database is a reachable geoapp workspace."""
+        with self.connect() as con:
+            if not self._has_table(con, META_TABLE):
+                raise WorkspaceError(f"{display_name(self.url)} is not a geoapp workspace; "
+                                     "create it with 'geoapp push' or 'geoapp import'")
+
+    def create(self, con: psycopg.Connection) -> None:
+        """Create geoapp's own tables, the empty ledger and the roles' rules (in ``con``)."""
+        if self._has_table(con, META_TABLE):
+            return
+        con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        for sql in _OWN_TABLES_SQL:
+            con.execute(sql)
+        con.execute(f"INSERT INTO {META_TABLE} VALUES ('created_at', %s), "
+                    "('format', 'geoapp workspace 1')", (_now(),))
+        roles.install(con)
+        for name in OWN_TABLES:
+            roles.secure(con, name)
+        self._create_layer(con, "ledger", _prepare(_empty("ledger"), "ledger"))
+
+    # -- reading -----------------------------------------------------------------------
+    def layers(self) -> list[str]:
+        """Layers present that this user may read (not geoapp's own tables)."""
+        rows = self._query(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+            "AND c.relname NOT LIKE 'geoapp%' AND c.relname <> 'spatial_ref_sys' "
+            "AND has_table_privilege(c.oid, 'SELECT') ORDER BY c.relname")
+        return [r[0] for r in rows]
+
+    def _columns(self, con: psycopg.Connection, name: str) -> list[str]:
+        rows = con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = %s ORDER BY ordinal_position", (name,)).fetchall()
+        return [r[0] for r in rows]
+
+    def read(self, name: str, *, columns: list[str] | None = None,
+             geometry: bool = True) -> pd.DataFrame:
+        """Read a layer whole (or some columns), as :meth:`Workspace.read` does.
+
+        A layer this user may not read is returned empty, as if absent.
+        """
+        if name not in self.layers():
+            return _empty(name) if name in SCHEMAS else pd.DataFrame()
+        with self.connect() as con:
+            present = [c for c in self._columns(con, name) if c != "fid"]
+            spatial = GEOM in present
+            attrs = [c for c in present if c != GEOM]
+            if columns is not None:
+                attrs = [c for c in attrs if c in columns]
+            select = [_quote(c) for c in attrs]
+            if name == "ledger" and "recorded_at" in attrs:
+                i = attrs.index("recorded_at")
+                select[i] = ("to_char(recorded_at AT TIME ZONE 'UTC', "
+                             "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS recorded_at")
+            if spatial and geometry:
+                select.append(f"ST_AsBinary({GEOM})")
+            sql = f"SELECT {', '.join(select) or '1'} FROM {_quote(name)} ORDER BY fid"
+            cur = con.execute(sql)
+            rows = cur.fetchall()
+        data = list(zip(*rows, strict=True)) if rows else [[] for _ in select]
+        frame = pd.DataFrame({c: list(v) for c, v in zip(attrs, data, strict=False)},
+                             columns=attrs)
+        lay = SCHEMAS.get(name)
+        for c in attrs:
+            field = next((f for f in lay.fields if f.name == c), None) if lay else None
+            if (field is not None and field.numeric) or (
+                    field is None and frame[c].map(lambda v: isinstance(v, (int, float))).all()
+                    and len(frame)):
+                frame[c] = pd.to_numeric(frame[c])
+        if lay is not None:
+            for f in lay.fields:
+                if f.name in frame.columns and not f.numeric:
+                    frame[f.name] = frame[f.name].astype("str")
+        if spatial and geometry:
+            geoms = shapely.from_wkb([None if b is None else bytes(b) for b in data[-1]])
+            return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORE_CRS),
+                                    crs=STORE_CRS)
+        return frame
+
+    def read_all(self) -> dict[str, pd.DataFrame]:
+        """Every canonical layer, by name (absent ones as empty frames)."""
+        return {name: self.read(name) for name in SCHEMAS}
+
+    def metadata(self) -> dict[str, Any]:
+        """The workspace's key/value metadata (JSON values decoded)."""
+        out = {}
+        for k, v in self._read_own(f"SELECT key, value FROM {META_TABLE}"):
+            try:
+                out[k] = json.loads(v)
+            except (TypeError, json.JSONDecodeError):
+                out[k] = v
+        return out
+
+    def provenance(self) -> pd.DataFrame:
+        """One row per import: when, which layer, from where, how converted, how many rows."""
+        rows = self._read_own(f"SELECT imported_at, layer, source, details, rows "
+                              f"FROM {PROVENANCE_TABLE} ORDER BY imported_at")
+        return pd.DataFrame(rows, columns=["imported_at", "layer", "source", "details", "rows"])
+
+    def counts(self) -> dict[str, int]:
+        """Row count of every table this user may read (rows hidden from them not counted)."""
+        with self.connect() as con:
+            return {n: con.execute(f"SELECT count(*) FROM {_quote(n)}").fetchone()[0]
+                    for n in self.layers()}
+
+    # -- writing -----------------------------------------------------------------------
+    def write_layers(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        *,
+        provenance: list[dict[str, Any]] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Replace the given layers whole, in one transaction; other layers are untouched.
+
+        Parameters
+        ----------
+        frames
+            ``{layer name: frame}``; spatial frames must carry a CRS (stored as WGS84).
+        provenance
+            Rows for the provenance table (``layer``, ``source``, ``rows`` and any details).
+        metadata
+            Keys to set in the metadata table (values stored as JSON).
+        """
+        prepared = {name: _prepare(frame, name) for name, frame in frames.items()}
+        with self.transaction() as con:
+            self.create(con)
+            for name, frame in prepared.items():
+                con.execute(f"DROP TABLE IF EXISTS {_quote(name)} CASCADE")
+                self._create_layer(con, name, frame)
+            now = _now()
+            for p in provenance or []:
+                details = {k: v for k, v in p.items() if k not in ("layer", "source", "rows")}
+                con.execute(f"INSERT INTO {PROVENANCE_TABLE} VALUES (%s, %s, %s, %s, %s)",
+                            (now, p.get("layer"), p.get("source"),
+                             json.dumps(details, ensure_ascii=False, default=str), p.get("rows")))
+            for key, value in (metadata or {}).items():
+                con.execute(f"INSERT INTO {META_TABLE} VALUES (%s, %s) ON CONFLICT (key) "
+                            "DO UPDATE SET value = excluded.value",
+                            (key, json.dumps(value, ensure_ascii=False, default=str)))
+            if {"plots", "parks", "districts"} & set(prepared):
+                roles.refresh_scope(con, self._read_in(con))
+
+    def _read_in(self, con: psycopg.Connection) -> Callable[[str], pd.DataFrame]:
+        """A reader of layers inside an open transaction (sees its uncommitted writes)."""
+        def read(name: str) -> pd.DataFrame:
+            if not self._has_table(con, name):
+                return _empty(name)
+            cols = [c for c in self._columns(con, name) if c not in ("fid", GEOM)]
+            rows = con.execute(f"SELECT {', '.join(map(_quote, cols))}, ST_AsBinary({GEOM}) "
+                               f"FROM {_quote(name)} ORDER BY fid").fetchall()
+            frame = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+            geoms = shapely.from_wkb([None if r[-1] is None else bytes(r[-1]) for r in rows])
+            return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORE_CRS),
+                                    crs=STORE_CRS)
+        return read
+
+    def _create_layer(self, con: psycopg.Connection, name: str, frame: pd.DataFrame) -> None:
+        spatial = isinstance(frame, gpd.GeoDataFrame)
+        attrs = [c for c in frame.columns if not (spatial and c == frame.geometry.name)]
+        defs = ["fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"]
+        defs += [f"{_quote(c)} {_sql_type(frame, c, name)}" for c in attrs]
+        if spatial:
+            defs.append(f"{GEOM} geometry(Geometry, 4326)")
+        if name == "ledger":
+            defs += ["recorded_by text NOT NULL DEFAULT current_user",
+                     "recorded_at timestamptz NOT NULL DEFAULT now()"]
+        con.execute(f"CREATE TABLE {_quote(name)} ({', '.join(defs)})")
+        cols = [*attrs, GEOM] if spatial else attrs
+        if len(frame):
+            values = [frame[c].astype("object").tolist() for c in attrs]
+            if spatial:
+                geoms = shapely.set_srid(np.asarray(frame.geometry.array, dtype=object), 4326)
+                values.append(list(shapely.to_wkb(geoms, hex=True, include_srid=True)))
+            copy_sql = f"COPY {_quote(name)} ({', '.join(map(_quote, cols))}) FROM STDIN"
+            with con.cursor().copy(copy_sql) as copy:
+                for row in zip(*values, strict=True):
+                    copy.write_row([_cell(v) for v in row])
+        roles.secure(con, name)
+
+    def append_rows(
+        self,
+        name: str,
+        rows: pd.DataFrame,
+        *,
+        check: Callable[[pd.DataFrame, pd.DataFrame], None] | None = None,
+    ) -> int:
+        """Append rows (ledger events) in one transaction, as :meth:`Workspace.append_rows`.
+
+        Writers are serialised by a transaction-scoped advisory lock on the table (the
+        ledger's insert trigger takes the same lock, so plain SQL writers queue too); the
+        ``check`` then sees every event committed before it.
+        """
+        self.check()
+        rows = _prepare(rows, name)
+        with self.transaction() as con:
+            con.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"geoapp:{name}",))
+            cols = self._columns(con, name)
+            if not cols:
+                raise WorkspaceError(f"workspace has no table '{name}'")
+            extra = [c for c in rows.columns if c not in cols]
+            if extra:
+                raise WorkspaceError(f"table '{name}' has no columns {extra}")
+            if check is not None:
+                keep = [c for c in cols if c not in ("fid", GEOM, *LEDGER_AUDIT)]
+                got = con.execute(f"SELECT {', '.join(map(_quote, keep))} FROM {_quote(name)} "
+                                  "ORDER BY fid").fetchall()
+                existing = pd.DataFrame(got, columns=keep)
+                lay = SCHEMAS.get(name)
+                for f in lay.fields if lay is not None else ():
+                    if f.name in existing.columns:
+                        existing[f.name] = (pd.to_numeric(existing[f.name]) if f.numeric
+                                            else existing[f.name].astype("str"))
+                check(existing, rows)
+            use = list(rows.columns)
+            values = [tuple(_cell(v) for v in rec) for rec in rows.itertuples(index=False)]
+            marks = ", ".join("%s" for _ in use)
+            try:
+                con.cursor().executemany(
+                    f"INSERT INTO {_quote(name)} ({', '.join(map(_quote, use))}) "
+                    f"VALUES ({marks})", values)
+            except psycopg.errors.RaiseException as exc:
+                raise LayerError(name, [exc.diag.message_primary]) from exc
+        return len(rows)
+
+    # -- versions, settings and results (geoapp's own tables) ------------------------------
+    def _read_own(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self.connect() as con:
+            table = sql.split(" FROM ", 1)[1].split()[0]
+            if not self._has_table(con, table):
+                return []
+            try:
+                return con.execute(sql, params).fetchall()
+            except psycopg.errors.InsufficientPrivilege:
+                return []  # a role that may not read stored results: computed instead
+
+    def _write_own(self, work: Callable[[psycopg.Connection], None]) -> None:
+        self.check()
+        with self.transaction() as con:
+            work(con)
+
+    def may_store_results(self) -> bool:
+        """Whether this user may write stored results (only ``admin`` may)."""
+        rows = self._query("SELECT has_table_privilege(%s, 'INSERT')", (RESULTS_TABLE,))
+        return bool(rows and rows[0][0])
+
+    def layer_versions(self) -> dict[str, str]:
+        """A version token per layer, renewed by triggers on every change to it."""
+        present = [n for n in self.layers() if n in SCHEMAS]
+        versions = dict(self._read_own(f"SELECT layer, version FROM {VERSIONS_TABLE}"))
+        return {n: versions.get(n, "untracked") for n in present}
+
+    def settings_overrides(self) -> dict[str, dict[str, Any]]:
+        """The settings this workspace changed, ``{section: {key: value}}`` (JSON values)."""
+        out: dict[str, dict[str, Any]] = {}
+        for key, value in self._read_own(f"SELECT key, value FROM {SETTINGS_TABLE} ORDER BY key"):
+            section, _, name = key.partition(".")
+            out.setdefault(section, {})[name] = json.loads(value)
+        return out
+
+    def write_settings(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
+        """Replace the stored settings with ``{section: {key: value}}``, in one transaction."""
+        rows = [(f"{section}.{key}", json.dumps(value, ensure_ascii=False))
+                for section, values in overrides.items() for key, value in values.items()]
+
+        def work(con: psycopg.Connection) -> None:
+            con.execute(f"DELETE FROM {SETTINGS_TABLE}")
+            con.cursor().executemany(f"INSERT INTO {SETTINGS_TABLE} VALUES (%s, %s)", rows)
+
+        self._write_own(work)
+
+    def run_record(self, stage: str, year: int) -> tuple[str, dict[str, Any]] | None:
+        """The fingerprint and summary of the stored run of a stage and year, if any."""
+        rows = self._read_own(f"SELECT fingerprint, summary FROM {RUNS_TABLE} "
+                              "WHERE stage = %s AND year = %s", (stage, int(year)))
+        return (rows[0][0], json.loads(rows[0][1])) if rows else None
+
+    def result_items(self, stage: str, year: int, *, name: str | None = None
+                     ) -> list[tuple[str, str, bytes]]:
+        """The stored result items ``(name, kind, data)`` of a stage and year."""
+        sql = f"SELECT name, kind, data FROM {RESULTS_TABLE} WHERE stage = %s AND year = %s"
+        params: tuple = (stage, int(year))
+        if name is not None:
+            sql += " AND (name = %s OR starts_with(name, %s))"
+            params += (name, f"{name}/")
+        return [(n, k, bytes(d)) for n, k, d in self._read_own(sql + " ORDER BY name", params)]
+
+    def clear_results(self) -> None:
+        """Forget every stored result (the next analysis computes every stage again)."""
+        def work(con: psycopg.Connection) -> None:
+            con.execute(f"DELETE FROM {RUNS_TABLE}")
+            con.execute(f"DELETE FROM {RESULTS_TABLE}")
+
+        self._write_own(work)
+
+    def write_results(self, stage: str, year: int, *, fingerprint: str,
+                      summary: Mapping[str, Any], items: list[tuple[str, str, bytes]]) -> None:
+        """Replace the stored results of a stage and year whole, in one transaction."""
+        def work(con: psycopg.Connection) -> None:
+            for table in (RUNS_TABLE, RESULTS_TABLE):
+                con.execute(f"DELETE FROM {table} WHERE stage = %s AND year = %s",
+                            (stage, int(year)))
+            con.cursor().executemany(f"INSERT INTO {RESULTS_TABLE} VALUES (%s, %s, %s, %s, %s)",
+                                     [(stage, int(year), n, k, d) for n, k, d in items])
+            con.execute(f"INSERT INTO {RUNS_TABLE} VALUES (%s, %s, %s, %s, %s)",
+                        (stage, int(year), fingerprint, _now(),
+                         json.dumps(summary, ensure_ascii=False, default=str)))
+
+        self._write_own(work)
+
+    def layer_info(self, name: str) -> dict[str, Any]:
+        """Geometry type and CRS of a layer, as ``pyogrio.read_info`` names them."""
+        rows = self._query("SELECT type, srid FROM geometry_columns WHERE f_table_schema = "
+                           "current_schema() AND f_table_name = %s", (name,))
+        if not rows:
+            return {"geometry_type": None, "crs": None}
+        return {"geometry_type": rows[0][0].title(), "crs": f"EPSG:{rows[0][1]}"}
+
+    def whoami(self) -> str:
+        """``user (role[, scope])`` of this connection, for messages and the app."""
+        with self.connect() as con:
+            user = roles.current_role(con) if self._has_table(con, roles.USERS_TABLE) else None
+        if user is None:
+            return "not a geoapp workspace yet"
+        return f"user {user.name}, role {user.role}" + (f" {user.scope}" if user.scope else "")

@@ -115,6 +115,9 @@ def pg_server():
         pytest.skip(why)
     server = postgis_server.Server()
     yield server
+    from geoapp.store.postgis import close_connections
+
+    close_connections()
     server.stop()
 
 

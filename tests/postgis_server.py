@@ -110,3 +110,37 @@ class Server:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def user_url(url: str, name: str, password: str) -> str:
+    """The same database as ``url``, connected as another user."""
+    _, rest = url.split("://", 1)
+    host = rest.rsplit("@", 1)[1]
+    return f"postgresql://{name}:{password}@{host}"
+
+
+def governed_layers() -> dict:
+    """Two parks, four plots, three firms: K1 holds P1-P3 (firms E1, E2), K2 holds P4 (E3).
+
+    Built in metres in WORK_CRS near Baoshan, stored in WGS84 (see tests/conftest.py).
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from layers.crs import STORE_CRS, WORK_CRS
+    from tests.conftest import BASE_E, BASE_N, enterprises_frame, squares
+
+    plots = squares([100] * 4, land_use=["M1"] * 4, status=["in_use"] * 4)
+    parks = gpd.GeoDataFrame(
+        {"park_id": ["K1", "K2"], "name": ["一园(合成)", "二园(合成)"],
+         "district_code": ["310113", "310114"], "level": ["district", "district"],
+         "lead_industries": ["biomed", "ic"]},
+        geometry=[box(BASE_E - 10, BASE_N - 10, BASE_E + 410, BASE_N + 110),
+                  box(BASE_E + 440, BASE_N - 10, BASE_E + 560, BASE_N + 110)],
+        crs=WORK_CRS).to_crs(STORE_CRS)
+    firms = enterprises_frame([
+        {"ent_id": "E1", "plot_id": "P1", "output_wan": 1000.0, "tax_wan": 30.0},
+        {"ent_id": "E2", "plot_id": "P2", "output_wan": 2000.0, "tax_wan": 60.0},
+        {"ent_id": "E3", "plot_id": "P4", "output_wan": 3000.0, "tax_wan": 90.0},
+    ])
+    return {"plots": plots, "parks": parks, "enterprises": firms}

@@ -11,8 +11,12 @@ as it is created; the database enforces it for every client.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -87,6 +91,30 @@ def _quote(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+_POOL: OrderedDict[tuple[int, int, str], psycopg.Connection] = OrderedDict()
+_POOL_LOCK = threading.Lock()
+_POOL_SIZE = 4
+
+
+def _close(con: psycopg.Connection) -> None:
+    with contextlib.suppress(psycopg.Error):
+        con.close()
+
+
+@atexit.register
+def close_connections() -> None:
+    """Close every connection this process keeps open (at exit, and for tests)."""
+    with _POOL_LOCK:
+        for key in [k for k in _POOL if k[0] == os.getpid()]:
+            _close(_POOL.pop(key))
+
+
+@contextlib.contextmanager
+def _reading(con: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """Use a cached connection for reads: a failure outside a transaction leaves it usable."""
+    yield con
+
+
 class PostgisWorkspace:
     """A geoapp workspace in a PostGIS database.
 
@@ -106,28 +134,48 @@ class PostgisWorkspace:
 
     # -- connections -------------------------------------------------------------------
     def connect(self) -> psycopg.Connection:
-        """A new connection (not autocommit), or :class:`WorkspaceError` naming the server."""
+        """A new autocommit connection, or :class:`WorkspaceError` naming the server."""
         try:
-            return psycopg.connect(self.url, connect_timeout=10)
+            return psycopg.connect(self.url, connect_timeout=10, autocommit=True)
         except psycopg.OperationalError as exc:
             reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "no answer"
             raise WorkspaceError(f"cannot connect to {display_name(self.url)}: {reason}") from exc
 
+    def _conn(self) -> psycopg.Connection:
+        """Return the calling thread's open connection to the database (opened once, reused).
+
+        Every command opens the workspace several times (check, read, append); logging in
+        costs more than most queries, so each thread of each process keeps its last few
+        connections open. Reads run in autocommit; writes in :meth:`transaction`.
+        """
+        key = (os.getpid(), threading.get_ident(), self.url)
+        with _POOL_LOCK:
+            con = _POOL.pop(key, None)
+            if con is None or con.closed or con.broken:
+                con = self.connect()
+            _POOL[key] = con
+            alive = {t.ident for t in threading.enumerate()}
+            mine = [k for k in _POOL if k[:2] == key[:2]]
+            # (a forked child never touches its parent's connections: closing one would
+            # close the parent's session)
+            stale = [k for k in _POOL if k[0] == key[0] and k[1] not in alive]
+            for k in stale + mine[:-_POOL_SIZE]:
+                _close(_POOL.pop(k))
+        return con
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
         """One transaction: committed whole on success, rolled back on any error."""
-        con = self.connect()
+        con = self._conn()
         try:
             with con.transaction():
                 yield con
         except psycopg.errors.InsufficientPrivilege as exc:
             raise WorkspaceError(f"{display_name(self.url)}: permission denied: "
                                  f"{exc.diag.message_primary}") from exc
-        finally:
-            con.close()
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self.connect() as con:
+        with _reading(self._conn()) as con:
             return con.execute(sql, params or None).fetchall()
 
     def _has_table(self, con: psycopg.Connection, name: str) -> bool:
@@ -137,14 +185,14 @@ class PostgisWorkspace:
     def exists(self) -> bool:
         """Whether the database holds a geoapp workspace (false when unreachable)."""
         try:
-            with self.connect() as con:
+            with _reading(self._conn()) as con:
                 return self._has_table(con, META_TABLE)
         except WorkspaceError:
             return False
 
     def check(self) -> None:
         """Raise :class:`WorkspaceError` unless the database is a reachable geoapp workspace."""
-        with self.connect() as con:
+        with _reading(self._conn()) as con:
             if not self._has_table(con, META_TABLE):
                 raise WorkspaceError(f"{display_name(self.url)} is not a geoapp workspace; "
                                      "create it with 'geoapp push' or 'geoapp import'")
@@ -175,8 +223,8 @@ class PostgisWorkspace:
 
     def _columns(self, con: psycopg.Connection, name: str) -> list[str]:
         rows = con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-            "current_schema() AND table_name = %s ORDER BY ordinal_position", (name,)).fetchall()
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum", (_quote(name),)).fetchall()
         return [r[0] for r in rows]
 
     def read(self, name: str, *, columns: list[str] | None = None,
@@ -187,7 +235,7 @@ class PostgisWorkspace:
         """
         if name not in self.layers():
             return _empty(name) if name in SCHEMAS else pd.DataFrame()
-        with self.connect() as con:
+        with _reading(self._conn()) as con:
             present = [c for c in self._columns(con, name) if c != "fid"]
             spatial = GEOM in present
             attrs = [c for c in present if c != GEOM]
@@ -245,7 +293,7 @@ class PostgisWorkspace:
 
     def counts(self) -> dict[str, int]:
         """Row count of every table this user may read (rows hidden from them not counted)."""
-        with self.connect() as con:
+        with _reading(self._conn()) as con:
             return {n: con.execute(f"SELECT count(*) FROM {_quote(n)}").fetchone()[0]
                     for n in self.layers()}
 
@@ -371,7 +419,7 @@ class PostgisWorkspace:
 
     # -- versions, settings and results (geoapp's own tables) ------------------------------
     def _read_own(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self.connect() as con:
+        with _reading(self._conn()) as con:
             table = sql.split(" FROM ", 1)[1].split()[0]
             if not self._has_table(con, table):
                 return []
@@ -464,7 +512,7 @@ class PostgisWorkspace:
 
     def whoami(self) -> str:
         """``user (role[, scope])`` of this connection, for messages and the app."""
-        with self.connect() as con:
+        with _reading(self._conn()) as con:
             user = roles.current_role(con) if self._has_table(con, roles.USERS_TABLE) else None
         if user is None:
             return "not a geoapp workspace yet"

@@ -73,7 +73,7 @@ BEGIN RAISE EXCEPTION 'the ledger is append-only: events are never changed or de
 CREATE OR REPLACE FUNCTION geoapp_ledger_insert() RETURNS trigger LANGUAGE plpgsql AS $f$
 DECLARE ahead record; BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('geoapp:ledger'));
-  NEW.recorded_by := current_user; NEW.recorded_at := now();
+  NEW.recorded_by := current_user; NEW.recorded_at := clock_timestamp();
   IF NOT ({_CORRECTION}) THEN
     SELECT stage, date INTO ahead FROM ledger WHERE plot_id = NEW.plot_id AND date <= NEW.date
       AND geoapp_stage_rank(stage) > geoapp_stage_rank(NEW.stage) ORDER BY fid DESC LIMIT 1;

@@ -94,7 +94,14 @@ class AppData:
 
 
 def workspace_mtime(path: str | Path) -> float:
-    """Return the cache-key part that changes whenever the workspace is written."""
+    """Return the cache-key part that changes whenever the workspace is written.
+
+    For a PostGIS workspace: a number derived from its layer versions and settings.
+    """
+    from geoapp.store import is_url, open_workspace
+
+    if is_url(path):
+        return open_workspace(path).change_token()
     p = Path(path)
     return p.stat().st_mtime if p.exists() else 0.0
 
@@ -121,7 +128,7 @@ def load_app_data(path: str, mtime: float, year: int | None = None) -> AppData:
     Parameters
     ----------
     path
-        Workspace (GeoPackage) file.
+        Workspace: GeoPackage file or ``postgresql://`` URL (whose user decides what is read).
     mtime
         Its modification time (:func:`workspace_mtime`): part of the cache key only.
     year

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -502,13 +503,21 @@ class PostgisWorkspace:
 
         self._write_own(work)
 
+    def change_token(self) -> float:
+        """A number that changes whenever a layer or the settings change (an app cache key)."""
+        basis = json.dumps([self.layer_versions(), self.settings_overrides()], sort_keys=True)
+        return float(int(hashlib.sha256(basis.encode()).hexdigest()[:12], 16))
+
     def layer_info(self, name: str) -> dict[str, Any]:
         """Geometry type and CRS of a layer, as ``pyogrio.read_info`` names them."""
         rows = self._query("SELECT type, srid FROM geometry_columns WHERE f_table_schema = "
                            "current_schema() AND f_table_name = %s", (name,))
         if not rows:
             return {"geometry_type": None, "crs": None}
-        return {"geometry_type": rows[0][0].title(), "crs": f"EPSG:{rows[0][1]}"}
+        kinds = self._query(f"SELECT DISTINCT substr(ST_GeometryType({GEOM}), 4) "
+                            f"FROM {_quote(name)} WHERE {GEOM} IS NOT NULL LIMIT 2")
+        kind = kinds[0][0] if len(kinds) == 1 else rows[0][0].title()
+        return {"geometry_type": kind, "crs": f"EPSG:{rows[0][1]}"}
 
     def whoami(self) -> str:
         """``user (role[, scope])`` of this connection, for messages and the app."""

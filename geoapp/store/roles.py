@@ -191,6 +191,18 @@ def parse_role(role: str, scope: str | None = None) -> tuple[str, str | None, st
     return role, None, None
 
 
+def _scope_known(con: psycopg.Connection, kind: str, ident: str) -> bool:
+    """Whether a park id or district code names a park or district of the workspace."""
+    table, key, column = (("parks", "park_id", "park_id") if kind == "park"
+                          else ("districts", "code", "district_code"))
+    found = con.execute(f"SELECT count(*) FROM geoapp_plot_scope WHERE {column} = %s",
+                        (ident,)).fetchone()[0]
+    if not found and con.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0]:
+        found = con.execute(sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
+            sql.Identifier(table), sql.Identifier(key)), (ident,)).fetchone()[0]
+    return bool(found)
+
+
 def add_user(con: psycopg.Connection, name: str, password: str, role: str,
              scope: str | None = None) -> User:
     """Create (or update) a login role and record its geoapp role and scope; see module doc."""
@@ -200,14 +212,10 @@ def add_user(con: psycopg.Connection, name: str, password: str, role: str,
     if not password:
         raise WorkspaceError(f"user {name}: a password is required")
     group, kind, ident = parse_role(role, scope)
-    if kind is not None:
-        table, key = ("parks", "park_id") if kind == "park" else ("districts", "code")
-        known = con.execute(sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
-            sql.Identifier(table), sql.Identifier(key)), (ident,)).fetchone()[0] \
-            if con.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] else 0
-        if not known:
-            raise WorkspaceError(f"user {name}: {kind} {ident!r} is not in the workspace's "
-                                 f"{table} layer")
+    if kind is not None and not _scope_known(con, kind, ident):
+        table = "parks" if kind == "park" else "districts"
+        raise WorkspaceError(f"user {name}: {kind} {ident!r} is not in the workspace's "
+                             f"{table} layer")
     exists = con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
     verb = "ALTER" if exists else "CREATE"
     con.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(

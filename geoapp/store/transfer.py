@@ -28,6 +28,7 @@ from geoapp.workspace import (
     SETTINGS_TABLE,
     VERSIONS_TABLE,
     Workspace,
+    _prepare,
 )
 from layers.errors import WorkspaceError
 from layers.schema import SCHEMAS
@@ -83,7 +84,7 @@ def push(source: str | Path, url: str, *, replace: bool = False) -> dict[str, in
         dst.create(con)
         for name, frame in frames.items():
             con.execute(f"DROP TABLE IF EXISTS {_quote(name)} CASCADE")
-            dst._create_layer(con, name, frame)
+            dst._create_layer(con, name, _prepare(frame, name))
         for table, sql, rows in (
             (META_TABLE, "INSERT INTO {} VALUES (%s, %s)", own["meta"]),
             (PROVENANCE_TABLE, "INSERT INTO {} VALUES (%s, %s, %s, %s, %s)", own["prov"]),

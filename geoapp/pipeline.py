@@ -371,6 +371,8 @@ def stale_stages(workspace: str | Path, *, year: int | None = None,
     """The stages whose stored results are missing or out of date (the app says so first)."""
     ws = open_workspace(workspace)
     ws.check()
+    if not ws.may_store_results():  # a reader of a PostGIS workspace: computes, never stores
+        return []
     year = year or default_year(workspace_years(ws))
     _, fresh = _plan(ws, stages, year=year, settings=load_settings(ws), as_of=as_of)
     return [name for name, ok in fresh.items() if not ok]

@@ -53,9 +53,12 @@ def _run_as() -> tuple[list[str], int | None, int | None]:
 
 
 class Server:
-    """One running cluster; :meth:`stop` stops it and removes its directory."""
+    """One running cluster; :meth:`stop` stops it and removes its directory.
 
-    def __init__(self) -> None:
+    ``durable=True`` keeps PostgreSQL's default fsync and synchronous commit (benchmarks).
+    """
+
+    def __init__(self, *, durable: bool = False) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="geoapp-pg-"))
         self.data = self.dir / "data"
         self.port = _free_port()
@@ -70,9 +73,10 @@ class Server:
                   "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
         opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-                f"-c unix_socket_directories={self.dir} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60 "
+                f"-c unix_socket_directories={self.dir} -c max_connections=60 "
                 "-c shared_buffers=64MB")
+        if not durable:  # a throwaway cluster need not survive a power cut
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o", opts,
                   "-w", "-t", "60", "start")
         self.admin_sql(f"CREATE DATABASE {TEMPLATE}")

@@ -66,7 +66,8 @@ def gov(pg_url):
     """A governed PostGIS workspace; editors alice and bob of park K1."""
     open_workspace(pg_url).write_layers(governed_layers())
     return {"admin": pg_url, "alice": add_user(pg_url, "alice", "editor", "park:K1"),
-            "bob": add_user(pg_url, "bob", "editor", "park:K1")}
+            "bob": add_user(pg_url, "bob", "editor", "park:K1"),
+            "chief": add_user(pg_url, "chief", "admin")}
 
 
 def start_together(procs_args, tmp_path, code):
@@ -145,7 +146,7 @@ def test_an_editor_records_only_in_their_park(gov):
     assert len(open_workspace(gov["admin"]).read("ledger")) == 0
 
 
-@pytest.mark.parametrize("who", ["alice", "admin"])
+@pytest.mark.parametrize("who", ["alice", "chief", "admin"])  # editor, admin, superuser
 @pytest.mark.parametrize("sql", ["UPDATE ledger SET stage = 'reused'", "DELETE FROM ledger",
                                  "TRUNCATE ledger"])
 def test_update_and_delete_are_refused_by_the_database(gov, who, sql):

@@ -82,3 +82,20 @@ def test_import_and_ledger_commands_take_a_url(pg_url, tmp_path):
     bad.to_file(tmp_path / "bad.geojson")
     assert main(["import", pg_url, str(tmp_path / "bad.geojson"), "--layer", "plots"]) == 1
     assert ws.read("plots")["status"].tolist() == ["in_use", "idle"]
+
+
+def test_scenarios_are_saved_in_a_postgis_workspace(pg_url):
+    from geoapp import scenarios
+    from tests.postgis_server import governed_layers
+
+    open_workspace(pg_url).write_layers(governed_layers())
+    scenarios.new_scenario(pg_url, "二期")
+    actions = pd.DataFrame({"plot_id": ["P1", "P4"], "mode": ["vacate", "lease"],
+                            "year": [2025, 2026], "project_id": [None, None]})
+    scenarios.save_scenario(pg_url, "二期", actions)
+    assert scenarios.scenario_names(pg_url) == ["二期"]
+    back = scenarios.read_scenario(pg_url, "二期")
+    assert back[["plot_id", "mode", "year"]].values.tolist() == [["P1", "vacate", 2025],
+                                                                 ["P4", "lease", 2026]]
+    scenarios.delete_scenario(pg_url, "二期")
+    assert scenarios.scenario_names(pg_url) == []

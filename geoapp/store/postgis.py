@@ -116,6 +116,26 @@ def _reading(con: psycopg.Connection) -> Iterator[psycopg.Connection]:
     yield con
 
 
+class _SqliteStyle:
+    """A psycopg connection taking the SQLite-style SQL of geoapp's own tables (``?``).
+
+    Tables it creates (scenarios) are handed to :func:`geoapp.store.roles.secure` like every
+    other table, so each admin can use them.
+    """
+
+    def __init__(self, con: psycopg.Connection):
+        self.con = con
+
+    def execute(self, sql: str, params: tuple | list = ()) -> psycopg.Cursor:
+        cur = self.con.execute(sql.replace("?", "%s"), params or None)
+        if sql.lstrip().upper().startswith("CREATE TABLE IF NOT EXISTS"):
+            roles.secure(self.con, sql.split()[5])
+        return cur
+
+    def executemany(self, sql: str, rows: list) -> None:
+        self.con.cursor().executemany(sql.replace("?", "%s"), rows)
+
+
 class PostgisWorkspace:
     """A geoapp workspace in a PostGIS database.
 
@@ -425,14 +445,15 @@ class PostgisWorkspace:
             if not self._has_table(con, table):
                 return []
             try:
-                return con.execute(sql, params).fetchall()
+                return con.execute(sql.replace("?", "%s"), params or None).fetchall()
             except psycopg.errors.InsufficientPrivilege:
                 return []  # a role that may not read stored results: computed instead
 
-    def _write_own(self, work: Callable[[psycopg.Connection], None]) -> None:
+    def _write_own(self, work: Callable[[Any], None]) -> None:
+        """Run ``work(con)`` in one transaction; ``con`` also takes SQLite-style SQL."""
         self.check()
         with self.transaction() as con:
-            work(con)
+            work(_SqliteStyle(con))
 
     def may_store_results(self) -> bool:
         """Whether this user may write stored results (only ``admin`` may)."""

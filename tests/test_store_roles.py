@@ -156,3 +156,15 @@ def test_a_wrong_password_is_refused_and_reads_nothing(gov):
         open_workspace(wrong).read("enterprises")
     assert "not-the-password" not in str(err.value)  # a URL's password is never printed
     assert "reader_k1@127.0.0.1" in str(err.value)
+
+
+def test_an_admin_user_imports_and_manages_users_without_being_superuser(gov, tmp_path):
+    chief = add_user(gov["admin"], "chief", "admin")
+    layers = governed_layers()
+    moved = layers["enterprises"].assign(plot_id=["P1", "P4", "P4"])  # E2 moves into K2
+    moved.to_csv(tmp_path / "firms.csv", index=False)
+    assert main(["import", chief, str(tmp_path / "firms.csv"), "--layer", "enterprises"]) == 0
+    assert sql(gov["k1"], "SELECT ent_id FROM enterprises") == [("E1",)]
+    newcomer = add_user(chief, "reader_k2", "park:K2")
+    assert sql(newcomer, "SELECT ent_id FROM enterprises ORDER BY ent_id") == [("E2",), ("E3",)]
+    assert sorted(open_workspace(chief).read("enterprises")["ent_id"]) == ["E1", "E2", "E3"]

@@ -51,6 +51,10 @@ DO $$ BEGIN
   {' '.join(f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{g}') THEN "
             f"CREATE ROLE {g} NOLOGIN; END IF;" for g in GROUPS.values())}
 END $$;
+DO $$ BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA %I TO {ALL_GROUPS}', current_schema());
+  EXECUTE format('GRANT CREATE ON SCHEMA %I TO geoapp_admin', current_schema());
+END $$;
 CREATE TABLE IF NOT EXISTS {USERS_TABLE} (username text PRIMARY KEY, role text NOT NULL
   CHECK (role IN ('public', 'reader', 'editor', 'admin')), scope_type text
   CHECK (scope_type IN ('park', 'district')), scope_id text);

@@ -411,9 +411,10 @@ class PostgisWorkspace:
     ) -> int:
         """Append rows (ledger events) in one transaction, as :meth:`Workspace.append_rows`.
 
-        Writers are serialised by a transaction-scoped advisory lock on the table (the
-        ledger's insert trigger takes the same lock, so plain SQL writers queue too); the
-        ``check`` then sees every event committed before it.
+        For the ledger, ``check`` gets the events of the plots being written (every rule is
+        per plot), not the whole table. Writers are serialised by a transaction-scoped
+        advisory lock on the table (the ledger's insert trigger takes the same lock, so plain
+        SQL writers queue too); ``check`` then sees every event committed before it.
         """
         self.check()
         rows = _prepare(rows, name)
@@ -427,8 +428,12 @@ class PostgisWorkspace:
                 raise WorkspaceError(f"table '{name}' has no columns {extra}")
             if check is not None:
                 keep = [c for c in cols if c not in ("fid", GEOM, *LEDGER_AUDIT)]
-                got = con.execute(f"SELECT {', '.join(map(_quote, keep))} FROM {_quote(name)} "
-                                  "ORDER BY fid").fetchall()
+                where, params = "", None
+                if name == "ledger" and "plot_id" in rows:  # the rules look at these plots only
+                    plots = sorted({str(p) for p in rows["plot_id"].dropna()})
+                    where, params = " WHERE plot_id = ANY(%s)", (plots,)
+                got = con.execute(f"SELECT {', '.join(map(_quote, keep))} FROM {_quote(name)}"
+                                  f"{where} ORDER BY fid", params).fetchall()
                 existing = pd.DataFrame(got, columns=keep)
                 lay = SCHEMAS.get(name)
                 for f in lay.fields if lay is not None else ():

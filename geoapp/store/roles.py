@@ -121,6 +121,7 @@ def secure(con: psycopg.Connection, name: str) -> None:
     if name == "ledger":
         run("REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM geoapp_admin")
         run("GRANT INSERT ON {t} TO geoapp_editor")
+        run("CREATE INDEX ON {t} (plot_id)")
         run("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
         run("CREATE POLICY read_all ON {t} FOR SELECT USING (true)")
         run("CREATE POLICY admin_insert ON {t} FOR INSERT TO geoapp_admin WITH CHECK (true)")

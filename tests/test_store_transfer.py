@@ -99,3 +99,16 @@ def test_scenarios_are_saved_in_a_postgis_workspace(pg_url):
                                                                  ["P4", "lease", 2026]]
     scenarios.delete_scenario(pg_url, "二期")
     assert scenarios.scenario_names(pg_url) == []
+
+
+def test_a_url_stays_a_url_and_its_password_stays_out_of_messages():
+    from pathlib import Path
+
+    from geoapp.store import display_name, is_url, workspace_arg
+
+    url = "postgresql://chief:s3cret@db.intranet:5432/geoapp"
+    assert workspace_arg(url) == url and is_url(workspace_arg(url))
+    assert workspace_arg("ws/demo.gpkg") == Path("ws/demo.gpkg")
+    assert display_name(url) == "postgresql://chief@db.intranet:5432/geoapp"
+    assert display_name(Path("demo.gpkg")) == "demo.gpkg"
+    assert isinstance(open_workspace("demo.gpkg"), Workspace)  # the default is unchanged

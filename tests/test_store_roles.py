@@ -48,8 +48,13 @@ def test_a_park_reader_sees_its_firms_and_no_others_by_sql(gov):
     assert sql(gov["k1"], "SELECT count(*) FROM enterprises WHERE plot_id = 'P4'") == [(0,)]
     assert sql(gov["d114"], "SELECT ent_id FROM enterprises") == [("E3",)]
     assert sql(gov["admin"], "SELECT count(*) FROM enterprises") == [(3,)]
-    # plots, parks and the ledger are not confidential: every role reads them
-    assert sql(gov["k1"], "SELECT count(*) FROM plots") == [(4,)]
+    # a scoped reader reads the plots of its scope (its analysis covers them only); the
+    # public and admins read every plot, without figures for the public
+    assert sql(gov["k1"], "SELECT plot_id FROM plots ORDER BY plot_id") == [
+        ("P1",), ("P2",), ("P3",)]
+    assert sql(gov["d114"], "SELECT plot_id FROM plots") == [("P4",)]
+    assert sql(gov["pub"], "SELECT count(*) FROM plots") == [(4,)]
+    assert sql(gov["k1"], "SELECT count(*) FROM parks") == [(2,)]
     # stored results hold every firm's figures: only an admin reads them
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         sql(gov["k1"], "SELECT * FROM geoapp_results")

@@ -118,13 +118,21 @@ def secure(con: psycopg.Connection, name: str) -> None:
             f"USING ({scoped})")
     else:
         run(f"GRANT SELECT ON {{t}} TO {ALL_GROUPS}")
+    if name == "plots":  # a scoped reader's analysis covers the plots of its scope only
+        run("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
+        run("CREATE POLICY admin_all ON {t} TO geoapp_admin USING (true) WITH CHECK (true)")
+        run("CREATE POLICY public_read ON {t} FOR SELECT TO geoapp_public USING (true)")
+        run(f"CREATE POLICY scope_read ON {{t}} FOR SELECT TO geoapp_reader, geoapp_editor "
+            f"USING ({scoped})")
     if name == "ledger":
         run("REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM geoapp_admin")
         run("GRANT INSERT ON {t} TO geoapp_editor")
         run("CREATE INDEX ON {t} (plot_id)")
         run("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
-        run("CREATE POLICY read_all ON {t} FOR SELECT USING (true)")
-        run("CREATE POLICY admin_insert ON {t} FOR INSERT TO geoapp_admin WITH CHECK (true)")
+        run("CREATE POLICY public_read ON {t} FOR SELECT TO geoapp_public USING (true)")
+        run(f"CREATE POLICY scope_read ON {{t}} FOR SELECT TO geoapp_reader, geoapp_editor "
+            f"USING ({scoped})")
+        run("CREATE POLICY admin_all ON {t} TO geoapp_admin USING (true) WITH CHECK (true)")
         run(f"CREATE POLICY scope_insert ON {{t}} FOR INSERT TO geoapp_editor "
             f"WITH CHECK ({scoped})")
         run("CREATE TRIGGER geoapp_append_only BEFORE UPDATE OR DELETE ON {t} "

@@ -31,6 +31,7 @@ run: analyze
 
 test: install
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_postgis.sh
 	bash scripts/ensure_fonts.sh --test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q

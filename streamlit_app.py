@@ -25,6 +25,7 @@ from geoapp.app import (
     downloads,
     filtering,
     loading,
+    login,
     printing,
     progress,
     scenario_view,
@@ -37,6 +38,7 @@ from geoapp.app import (
 )
 from geoapp.maps.draw import add_draw
 from geoapp.offline import missing_assets
+from geoapp.store import is_url
 
 MAP_HEIGHT = 620
 MAP_WIDTH = 760  # about what the map's column gets on a laptop: a fitted selection stays in view
@@ -132,10 +134,34 @@ def language_ui() -> str:
     return lang
 
 
-def workspace_ui(path: str) -> str:
-    """Name the workspace the operator opened (it is not chosen in the browser)."""
-    st.sidebar.caption(f"{t('workspace')}: {Path(path).name}")
-    return path
+def workspace_ui(path: str) -> str | None:
+    """Name the workspace the operator opened (never chosen in the browser); log in to it.
+
+    Returns the workspace to read (a PostGIS URL with this session's credentials), or None
+    while nobody is logged in.
+    """
+    st.sidebar.caption(f"{t('workspace')}: {login.workspace_label(path)}")
+    if not login.needs_login(path):
+        return path
+    state = st.session_state
+    if state.get("login_url"):
+        st.sidebar.caption(f"{t('login.as')}: {state['login_who']}")
+        if st.sidebar.button(t("login.logout"), key="logout"):
+            state.pop("login_url")
+            st.rerun()
+        return state["login_url"]
+    with st.form("login"):
+        st.subheader(t("login.title"))
+        user = st.text_input(t("login.user"), key="login_user")
+        password = st.text_input(t("login.password"), type="password", key="login_password")
+        submitted = st.form_submit_button(t("login.submit"))
+    if submitted:
+        done = login.log_in(path, user, password)
+        if done.ok:
+            state["login_url"], state["login_who"] = done.url, done.who
+            st.rerun()
+        st.error(t(f"login.{done.reason}"))
+    return None
 
 
 def layers_ui(data: loading.AppData, lang: str) -> tuple[str, ...]:
@@ -788,7 +814,9 @@ def main() -> None:
     lang = language_ui()
     args = app_args()
     path = workspace_ui(args.workspace)
-    if not Path(path).exists():
+    if path is None:  # the login form is showing
+        return
+    if not is_url(path) and not Path(path).exists():
         st.error(f"{t('workspace')}: {path} ?")
         return
     mtime = loading.workspace_mtime(path)

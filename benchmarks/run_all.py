@@ -24,6 +24,8 @@ BENCHMARKS = [
     ("stored results: export and re-analysis at 50k plots (issue 10)", ["bench_results.py"]),
     ("scenario planner: simulate and optimise, 100k plots / 50k candidates",
      ["bench_scenario.py"]),
+    ("PostGIS workspace: ledger writers and analyze at 50k plots vs GeoPackage (issue 11)",
+     ["bench_postgis.py"]),
 ]
 
 

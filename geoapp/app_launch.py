@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 from geoapp.offline import REPO_ROOT, missing_assets
+from geoapp.store import display_name, is_url
 
 APP_SCRIPT = REPO_ROOT / "streamlit_app.py"
 """The app's script (beside its ``static/`` folder)."""
@@ -57,6 +59,8 @@ def streamlit_command(workspace: str | Path, port: int = 8501, *, headless: bool
            "--browser.gatherUsageStats", "false"]
     if address:
         cmd += ["--server.address", address]
+    if is_url(workspace):  # given by environment, not on a command line others can read
+        return cmd
     cmd += ["--", "--workspace", str(Path(workspace).resolve())]
     return cmd
 
@@ -77,6 +81,8 @@ def launch(workspace: str | Path = "demo.gpkg", port: int = 8501) -> int:
         Streamlit's exit code; 2 when the workspace or the web assets are missing (the
         message says how to fix it).
     """
+    if is_url(workspace):
+        return _launch_url(str(workspace), port)
     if not Path(workspace).exists():
         print(f"workspace {workspace} does not exist; create it with 'geoapp demo {workspace}'"
               " or 'geoapp import'", file=sys.stderr)
@@ -90,6 +96,18 @@ def launch(workspace: str | Path = "demo.gpkg", port: int = 8501) -> int:
     return run_until_stopped(streamlit_command(workspace, port), cwd=REPO_ROOT)
 
 
+def _launch_url(url: str, port: int) -> int:
+    """Serve a PostGIS workspace; without a password in the URL, every visitor logs in."""
+    gone = missing_assets()
+    if gone:
+        print("the map's local web assets are missing (" + ", ".join(gone) + "); run: "
+              "python -m geoapp.offline --install", file=sys.stderr)
+        return 2
+    print(f"geoapp: http://localhost:{int(port)}  (workspace {display_name(url)})", flush=True)
+    env = {**os.environ, "GEOAPP_WORKSPACE": url}
+    return run_until_stopped(streamlit_command(url, port), cwd=REPO_ROOT, env=env)
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Ask Linux to send the child SIGTERM when its parent dies (no-op elsewhere)."""
     with contextlib.suppress(Exception):
@@ -97,7 +115,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def run_until_stopped(cmd: list[str], *, cwd: str | Path | None = None,
-                      grace_s: float = STOP_GRACE_S) -> int:
+                      grace_s: float = STOP_GRACE_S, env: dict[str, str] | None = None) -> int:
     """Run a server command, passing SIGTERM/SIGINT/SIGHUP on to it, until it exits.
 
     Parameters
@@ -108,13 +126,15 @@ def run_until_stopped(cmd: list[str], *, cwd: str | Path | None = None,
         Its working directory.
     grace_s
         After a forwarded signal, how long the server may take to exit before SIGKILL.
+    env
+        Its environment (default: this process's).
 
     Returns
     -------
     int
         The server's exit code; 0 when it was stopped by a signal geoapp passed on.
     """
-    proc = subprocess.Popen(cmd, cwd=cwd,
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env,
                             preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     stopped: list[float] = []  # when each forwarded signal arrived
 

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from geoapp.settings import SettingsError
+from geoapp.store import display_name, workspace_arg
+from geoapp.store.commands import STORE_COMMANDS, run_store_command, store_parsers
 from layers.errors import LayerError, WorkspaceError
 from layers.schema import SCHEMAS
 
@@ -43,25 +45,26 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="build the SYNTHETIC demo workspace inside real boundaries")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--plots", type=int, default=4000, help="number of plots (up to 500000)")
 
     p = sub.add_parser("validate", help="check a file against a layer schema; store nothing")
     p.add_argument("file", type=Path)
-    p.add_argument("--workspace", type=Path, help="check references against this workspace")
+    p.add_argument("--workspace", type=workspace_arg,
+                   help="check references against this workspace")
     _input_options(p)
 
     p = sub.add_parser("import", help="validate a file and replace that layer (or append events)")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
     p.add_argument("file", type=Path)
     _input_options(p)
 
     p = sub.add_parser("info", help="layers, counts, CRS and provenance of a workspace")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
 
     p = sub.add_parser("analyze", help="run every analysis and write the output folder")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--year", type=int)
     p.add_argument("--config", type=Path,
@@ -83,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                         "low-efficiency lists, lead-industry firms outside parks)")
 
     p = sub.add_parser("config", help="show or change the analysis settings stored in a workspace")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
     csub = p.add_subparsers(dest="action", required=True)
     csub.add_parser("show", help="every setting, its value and whether the workspace set it")
     r = csub.add_parser("set", help="set SECTION.KEY to VALUE (a TOML value or text)")
@@ -97,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("file", type=Path)
 
     p = sub.add_parser("export", help="export a layer or an analysis output for planners")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
     p.add_argument("--layer", required=True,
                    help="a workspace layer, or an analysis output "
                         "(plots_evaluated, park_ranking …)")
@@ -114,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int)
 
     p = sub.add_parser("ledger", help="record reclamation events")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
     lsub = p.add_subparsers(dest="action", required=True)
     r = lsub.add_parser("record", help="record one event (one transaction)")
     r.add_argument("--plot", required=True)
@@ -123,6 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--mode")
     r.add_argument("--mu", type=float)
     r.add_argument("--note")
+    r.add_argument("--from", dest="expect",
+                   help="the stage the plot is at now; refused if someone moved it meanwhile")
     r = lsub.add_parser("import", help="append a CSV/XLSX of events (all or nothing)")
     r.add_argument("file", type=Path)
     r.add_argument("--sheet")
@@ -130,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="date for rows without one (a status sheet with no date column)")
 
     p = sub.add_parser("sheet", help="a printable map sheet (PDF or 300 dpi PNG)")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
     p.add_argument("--out", type=Path, required=True, help="F.pdf (vector) or F.png (300 dpi)")
     p.add_argument("--size", choices=("A4", "A3"), default="A3")
     p.add_argument("--orient", choices=("landscape", "portrait"), default="landscape")
@@ -144,16 +149,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     _scenario_parser(sub)
+    store_parsers(sub)
 
     p = sub.add_parser("app", help="start the map app in the browser")
-    p.add_argument("workspace", type=Path, nargs="?", default=Path("demo.gpkg"))
+    p.add_argument("workspace", type=workspace_arg, nargs="?", default=Path("demo.gpkg"))
     p.add_argument("--port", type=int, default=8501)
     return ap
 
 
 def _scenario_parser(sub) -> None:
     p = sub.add_parser("scenario", help="plan reclamation scenarios (named, saved actions)")
-    p.add_argument("workspace", type=Path)
+    p.add_argument("workspace", type=workspace_arg)
     p.add_argument("--eval-year", type=int, help="evaluated year (default: the latest)")
     s = p.add_subparsers(dest="action", required=True)
     for action, what in (("new", "create an empty scenario"), ("show", "simulate and print"),
@@ -231,9 +237,9 @@ def _run(args) -> int:
         kw = {"crs": args.crs, "encoding": args.encoding, "sheet": args.sheet,
               "money_unit": args.money_unit, "repair": args.repair}
         if args.command == "validate":
-            from geoapp.workspace import Workspace
+            from geoapp.store import open_workspace
 
-            ws = Workspace(args.workspace) if args.workspace else None
+            ws = open_workspace(args.workspace) if args.workspace else None
             checked = intake.check_file(args.file, args.layer, workspace=ws, **kw)
             _print_report(checked)
             if not checked.ok:
@@ -244,8 +250,8 @@ def _run(args) -> int:
         checked = intake.import_file(args.workspace, args.file, args.layer, **kw)
         _print_report(checked)
         conv = checked.provenance.get("conversion")
-        print(f"imported {len(checked.frame)} rows into layer '{args.layer}' of {args.workspace}"
-              + (f" ({conv})" if conv else ""))
+        print(f"imported {len(checked.frame)} rows into layer '{args.layer}' of "
+              f"{display_name(args.workspace)}" + (f" ({conv})" if conv else ""))
         return EXIT_OK
 
     if args.command == "info":
@@ -307,20 +313,21 @@ def _run(args) -> int:
 
         if args.action == "record":
             ev = ledger.record_event(args.workspace, plot_id=args.plot, stage=args.stage,
-                                     date=args.date, mode=args.mode, mu=args.mu, note=args.note)
+                                     date=args.date, mode=args.mode, mu=args.mu, note=args.note,
+                                     expect_stage=args.expect)
             print(f"recorded: {ev}")
         else:
             n = ledger.import_events(args.workspace, args.file, sheet=args.sheet,
                                      default_date=args.date)
-            print(f"appended {n} events to the ledger of {args.workspace}")
+            print(f"appended {n} events to the ledger of {display_name(args.workspace)}")
         return EXIT_OK
 
     if args.command == "sheet":
         from geoapp.sheets import FontMissingError, make_sheet, sheet_inputs
-        from geoapp.workspace import Workspace
+        from geoapp.store import open_workspace
 
         run = pipeline.analyse_workspace(args.workspace, year=args.year, stages=("evaluation",))
-        ws = Workspace(args.workspace)
+        ws = open_workspace(args.workspace)
         context = {name: ws.read(name) for name in ("districts", "towns", "zones", "parks")}
         try:
             path = make_sheet(
@@ -334,6 +341,9 @@ def _run(args) -> int:
             return EXIT_USAGE
         print(f"wrote {path}")
         return EXIT_OK
+
+    if args.command in STORE_COMMANDS:
+        return run_store_command(args)
 
     if args.command == "app":
         from geoapp.app_launch import launch

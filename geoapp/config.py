@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from geoapp.settings import DEFAULT_SETTINGS, SECTIONS, Settings, parse_value, to_toml
-from geoapp.workspace import Workspace
+from geoapp.store import display_name, open_workspace
 
 
 def show(settings: Settings) -> str:
@@ -63,7 +63,7 @@ def run_config(args: argparse.Namespace) -> int:
     """Carry out a ``geoapp config`` command (see the module docstring); returns 0."""
     from geoapp.pipeline import load_settings
 
-    ws = Workspace(args.workspace)
+    ws = open_workspace(args.workspace)
     ws.check()
     settings = load_settings(ws)
     if args.action == "show":
@@ -72,7 +72,7 @@ def run_config(args: argparse.Namespace) -> int:
     if args.action == "export":
         Path(args.file).write_text(to_toml(settings.overrides) or "# every default\n",
                                    encoding="utf-8")
-        print(f"wrote the settings of {args.workspace} to {args.file}")
+        print(f"wrote the settings of {display_name(args.workspace)} to {args.file}")
         return 0
     if args.action == "set":
         new = settings.with_value(args.key, parse_value(args.value))
@@ -84,5 +84,6 @@ def run_config(args: argparse.Namespace) -> int:
         new = Settings.from_toml(args.file)
         what = f"settings from {args.file}"
     ws.write_settings(new.overrides)
-    print(f"{args.workspace}: {what}; the next analysis re-runs the stages that read it")
+    print(f"{display_name(args.workspace)}: {what}; "
+          "the next analysis re-runs the stages that read it")
     return 0

@@ -7,22 +7,26 @@ from pathlib import Path
 
 import pyogrio
 
-from geoapp.workspace import Workspace
+from geoapp.store import display_name, is_url, open_workspace
 from layers.schema import SCHEMAS
 
 
 def describe(workspace: str | Path) -> str:
     """A planner-readable description of a workspace."""
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     meta = ws.metadata()
     counts = ws.counts()
-    lines = [f"workspace {ws.path} ({ws.path.stat().st_size / 1e6:.1f} MB)"]
+    if is_url(ws.path):
+        lines = [f"workspace {display_name(ws.path)} (PostGIS; {ws.whoami()})"]
+    else:
+        lines = [f"workspace {ws.path} ({ws.path.stat().st_size / 1e6:.1f} MB)"]
     if meta.get("synthetic"):
         lines.append("  ** contains SYNTHETIC demo data — not real enterprises or plots **")
     lines.append(f"  {'layer':<12} {'rows':>8}  {'geometry':<14} {'crs':<10} label")
     for name in ws.layers():
-        info = pyogrio.read_info(ws.path, layer=name)
+        info = (ws.layer_info(name) if is_url(ws.path)
+                else pyogrio.read_info(ws.path, layer=name))
         geom = info.get("geometry_type") or "table"
         crs = info.get("crs") or "-"
         label = SCHEMAS[name].label_zh if name in SCHEMAS else ""

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from geoapp.boundaries import load_districts
+from geoapp.store import open_workspace
 from geoapp.workspace import Workspace
 from layers.errors import LayerError
 from layers.io import read_layer
@@ -102,7 +103,7 @@ def import_file(workspace: str | Path, path: str | Path, layer: str, **kw) -> Ch
     LayerError
         With every problem; the workspace is then unchanged.
     """
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     if layer == "ledger":
         from geoapp.ledger import import_events
 
@@ -127,7 +128,7 @@ def build_demo_workspace(workspace: str | Path, *, seed: int = 0, n_plots: int =
     prov = [{"layer": n, "source": f"geoapp demo --seed {seed} --plots {n_plots} (SYNTHETIC)",
              "rows": len(f), "synthetic": n not in ("districts",)} for n, f in layers.items()]
     prov[0]["conversion"] = "bundled AMap district boundaries, GCJ-02 converted to WGS84"
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.write_layers(layers, provenance=prov, metadata={"demo": meta, "synthetic": True})
     return {n: len(f) for n, f in layers.items()}
 
@@ -136,7 +137,7 @@ def build_demo_workspace(workspace: str | Path, *, seed: int = 0, n_plots: int =
 
 def workspace_report(workspace: str | Path) -> pd.DataFrame:
     """Validate every stored layer again (data-quality tab): one row per problem."""
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     rows = []
     present = ws.layers()
     keys = {n: set(ws.read(n)[schema(n).key].dropna().astype(str))

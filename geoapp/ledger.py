@@ -26,8 +26,8 @@ import pandas as pd
 
 from analysis.overlay import land_area_mu, register_mu
 from analysis.reclamation import LAYER, check_events, is_correction, parse_date, unique_problems
+from geoapp.store import open_workspace
 from geoapp.words import MODE_WORDS, NOTE_HEADERS, STAGE_WORDS
-from geoapp.workspace import Workspace
 from layers.errors import LayerError, Problem
 from layers.io import read_layer
 from layers.schema import LEDGER, LEDGER_STAGES, RECLAMATION_MODES
@@ -181,10 +181,30 @@ def append_events(
                    problems=problems)[0]
 
 
-def _append(workspace, events, *, rows, today, skip_recorded, problems):
+def current_stage(existing: pd.DataFrame, plot_id: str) -> str | None:
+    """The stage a plot is at in a ledger (its latest event by date, then recording order)."""
+    mine = existing[existing["plot_id"].astype(str) == str(plot_id)]
+    if mine.empty:
+        return None
+    order = pd.to_datetime(mine["date"], errors="coerce").reset_index(drop=True)
+    last = order.index[order == order.max()][-1] if order.notna().any() else len(mine) - 1
+    return str(mine["stage"].iloc[last])
+
+
+def _expect_problem(existing: pd.DataFrame, new: pd.DataFrame, expect: str) -> Problem | None:
+    plot_id = str(new["plot_id"].iloc[0])
+    now = current_stage(existing, plot_id)
+    if now == expect:
+        return None
+    return Problem(LAYER, f"plot {plot_id} is at stage {now!r} now, not {expect!r}: someone "
+                          "recorded an event meanwhile; nothing written (look again, then record)",
+                   row=1, key=plot_id, column="stage")
+
+
+def _append(workspace, events, *, rows, today, skip_recorded, problems, expect=None):
     """:func:`append_events`, also returning the area limits and the events as stored."""
     today = today or date.today()
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     rows = list(rows) if rows is not None else list(range(1, len(events) + 1))
     events = events.reset_index(drop=True)
@@ -213,6 +233,9 @@ def _append(workspace, events, *, rows, today, skip_recorded, problems):
         todo_rows = [r for r, k in zip(rows, keep, strict=True) if k]
 
         def check(existing: pd.DataFrame, new: pd.DataFrame, todo=todo, todo_rows=todo_rows):
+            stale = expect and _expect_problem(existing, todo, expect)
+            if stale:
+                raise LayerError(LAYER, [stale])
             if skip_recorded:
                 recorded = set(_signature(existing))
                 mask = pd.Series([s not in recorded for s in _signature(todo)], index=todo.index)
@@ -237,6 +260,7 @@ def record_event(
     mu: float | None = None,
     note: str | None = None,
     today: date | None = None,
+    expect_stage: str | None = None,
 ) -> dict[str, Any]:
     """Record one event: ``geoapp ledger WORKSPACE record --plot ID --stage STAGE --date …``.
 
@@ -262,6 +286,10 @@ def record_event(
         Free text; start it with ``更正:`` to record a correction.
     today
         The day future dates are judged against (default: today).
+    expect_stage
+        The stage the recorder saw the plot at (``None`` for a plot without events is not
+        checked). Checked inside the write transaction: if another writer moved the plot
+        meanwhile, nothing is written and the error says where the plot is now.
 
     Returns
     -------
@@ -284,7 +312,7 @@ def record_event(
     }
     frame = pd.DataFrame([event])
     _, areas, stored = _append(workspace, frame, rows=None, today=today, skip_recorded=False,
-                               problems=None)
+                               problems=None, expect=normalise_stage(expect_stage))
     stored = stored.iloc[0].to_dict()
     out = {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in stored.items()}
     out["correction"] = is_correction(note)

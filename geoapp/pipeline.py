@@ -37,6 +37,7 @@ from geoapp.intake import (  # noqa: F401 -- loading and checking live there; na
 )
 from geoapp.results import StageResult, from_items, to_items
 from geoapp.settings import Settings
+from geoapp.store import open_workspace
 from geoapp.workspace import Workspace
 from layers.errors import WorkspaceError
 from layers.schema import SCHEMAS
@@ -107,7 +108,7 @@ def load_settings(workspace: str | Path | Workspace, config_file: str | Path | N
     SettingsError
         Naming the key and the fix, for a bad stored value or a bad file.
     """
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    ws = open_workspace(workspace)
     stored = ws.settings_overrides()
     if config_file is None:
         return Settings.from_dict(stored, source="workspace")
@@ -119,7 +120,7 @@ def load_settings(workspace: str | Path | Workspace, config_file: str | Path | N
 
 def workspace_years(workspace: str | Path | Workspace) -> list[int]:
     """Years with enterprise figures, read cheaply (the ``year`` column only)."""
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    ws = open_workspace(workspace)
     if "enterprises" not in ws.layers():
         return []
     years = pd.to_numeric(ws.read("enterprises", columns=["year"], geometry=False)["year"],
@@ -291,7 +292,7 @@ def _plan(ws: Workspace, stages: tuple[str, ...], *, year: int, settings: Settin
 def plan(workspace: str | Path, *, year: int | None = None, as_of: date | None = None,
          stages: tuple[str, ...] = STAGES) -> tuple[dict[str, str], dict[str, bool]]:
     """Fingerprints of ``year``'s stages and whether each stored result is fresh (cheap)."""
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     year = year or default_year(workspace_years(ws))
     return _plan(ws, stages, year=year, settings=load_settings(ws), as_of=as_of)
@@ -299,7 +300,12 @@ def plan(workspace: str | Path, *, year: int | None = None, as_of: date | None =
 
 def stale_stages(workspace: str | Path, *, year: int | None = None,
                  as_of: date | None = None, stages: tuple[str, ...] = STAGES) -> list[str]:
-    """The stages whose stored results are missing or out of date (the app says so first)."""
+    """The stages whose stored results are missing or out of date (the app says so first).
+
+    None for a reader of a PostGIS workspace: their analysis is computed, never stored.
+    """
+    if not open_workspace(workspace).may_store_results():
+        return []
     return [n for n, ok in plan(workspace, year=year, as_of=as_of, stages=stages)[1].items()
             if not ok]
 
@@ -353,7 +359,7 @@ def analyse_workspace(
         (:attr:`Analysis.pending`); the caller gets them with :meth:`Analysis.finish`.
         ``geoapp analyze`` writes the report meanwhile.
     """
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     settings = settings or load_settings(ws)
     store = settings.source == "workspace" if store is None else store
@@ -476,7 +482,7 @@ def output(workspace: str | Path, name: str, *, year: int | None = None,
     ValueError
         Naming every layer and output that exists.
     """
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     if name in ws.layers():
         return ws.read(name)
@@ -517,7 +523,7 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
     dict
         ``analysis`` (:class:`Analysis`), ``files`` written and the ``year``.
     """
-    ws = Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     settings = load_settings(ws, config_file)
     run = analyse_workspace(workspace, year=year, settings=settings, as_of=as_of,

@@ -29,6 +29,7 @@ import pandas as pd
 from analysis.reclamation import RECLAMATION_METRICS, plot_states
 from analysis.scenario import MODES, ScenarioResult, ScenarioSettings, simulate, yield_benchmarks
 from analysis.scenario_optimise import OptimisationResult, largest_first, optimise
+from geoapp.store import open_workspace
 from geoapp.workspace import Workspace
 
 SCENARIOS_TABLE = "geoapp_scenarios"
@@ -59,7 +60,7 @@ def _now() -> str:
 
 
 def _ws(workspace: str | Path | Workspace) -> Workspace:
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    ws = open_workspace(workspace)
     ws.check()
     return ws
 

@@ -459,6 +459,10 @@ class Workspace:
         except WRITE_ERRORS as exc:
             raise write_error(self.path, exc) from exc
 
+    def may_store_results(self) -> bool:
+        """Whether analyses may store their results here (always, in a GeoPackage)."""
+        return True
+
     def layer_versions(self) -> dict[str, str]:
         """
         A version token per layer, changed by every write to it.

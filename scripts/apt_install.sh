@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # apt_install.sh WHO PACKAGE... — install Debian packages as root (or through sudo), quietly;
-# WHO names the calling script in messages. Used by ensure_chromium.sh and ensure_fonts.sh.
+# WHO names the calling script in messages. Used by ensure_chromium.sh, ensure_fonts.sh and ensure_postgis.sh.
 set -euo pipefail
 who="$1"
 shift

@@ -98,3 +98,38 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL + PostGIS cluster for the session (skipped, or failed in CI,
+    when the packages are missing: scripts/ensure_postgis.sh installs them)."""
+    import os
+
+    from tests import postgis_server
+
+    why = postgis_server.missing()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    server = postgis_server.Server()
+    yield server
+    from geoapp.store.postgis import close_connections
+
+    close_connections()
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The superuser URL of a fresh, empty PostGIS database (one per test)."""
+    return pg_server.new_database()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def ws_target(request, tmp_path) -> str:
+    """Where a workspace test writes: a GeoPackage path, then a PostGIS URL (same test)."""
+    if request.param == "gpkg":
+        return str(tmp_path / "w.gpkg")
+    return request.getfixturevalue("pg_url")

@@ -20,15 +20,26 @@ from geoapp.export import (
     write_readme,
     xlsx_report,
 )
+from geoapp.store import open_workspace
 from layers.crs import STORE_CRS, WORK_CRS
 from tests.conftest import BASE_E, BASE_N, squares
 
 NAMES = ["宝山测试地块(合成)", "金山·罗店镇 地块", "plain"]
 
 
-@pytest.fixture
-def plots(make_plots):
-    """Three synthetic plots (100 m, 200 m, 100 m squares), the last a MultiPolygon."""
+@pytest.fixture(params=["frame", "postgis"])
+def plots(request, make_plots):
+    """Three synthetic plots (100 m, 200 m, 100 m squares), the last a MultiPolygon: as built,
+    then as read back from a PostGIS workspace (exports must not care where layers live)."""
+    gdf = _plots(make_plots)
+    if request.param == "frame":
+        return gdf
+    ws = open_workspace(request.getfixturevalue("pg_url"))
+    ws.write_layers({"plots": gdf})
+    return ws.read("plots")
+
+
+def _plots(make_plots):
     gdf = make_plots(
         100, 200, 100,
         register_area_m2=[10_000.0, 40_000.0, np.nan],

@@ -15,7 +15,7 @@ from geoapp.ledger import (
     read_events,
     record_event,
 )
-from geoapp.workspace import Workspace
+from geoapp.store import open_workspace
 from layers.errors import LayerError
 from tests.conftest import squares
 
@@ -23,16 +23,16 @@ TODAY = date(2024, 3, 1)
 
 
 @pytest.fixture
-def ws(tmp_path):
-    """A workspace with plots P1 (15 mu), P2 (60 mu), P3 (15 mu) and an empty ledger."""
-    path = tmp_path / "ws.gpkg"
+def ws(ws_target):
+    """A workspace (GeoPackage, then PostGIS) with plots P1 (15 mu), P2 (60 mu), P3 (15 mu)
+    and an empty ledger."""
     plots = squares([100, 200, 100], land_use=["M1"] * 3, status=["in_use"] * 3)
-    Workspace(path).write_layers({"plots": plots})
-    return path
+    open_workspace(ws_target).write_layers({"plots": plots})
+    return ws_target
 
 
 def events(path):
-    return Workspace(path).read("ledger")
+    return open_workspace(path).read("ledger")
 
 
 def test_record_and_read_back(ws):
@@ -177,3 +177,15 @@ def test_plot_area_limits_uses_the_larger_of_drawn_and_registered():
     assert limits.index.tolist() == ["P1", "P2"]
     assert limits["P1"] == pytest.approx(16.5)  # 11 000 m² registered
     assert limits["P2"] == pytest.approx(15.0)  # 10 000 m² drawn
+
+
+def test_a_stale_expected_stage_is_refused(ws):
+    record_event(ws, plot_id="P1", stage="identified", date="2023-01-10", today=TODAY)
+    record_event(ws, plot_id="P1", stage="in_progress", date="2023-02-10", today=TODAY,
+                 expect_stage="identified")
+    with pytest.raises(LayerError) as err:
+        record_event(ws, plot_id="P1", stage="reclaimed", date="2023-03-10", mode="vacate",
+                     today=TODAY, expect_stage="identified")
+    assert err.value.problems[0].column == "stage"
+    assert "at stage 'in_progress' now, not 'identified'" in str(err.value)
+    assert events(ws)["stage"].tolist() == ["identified", "in_progress"]

@@ -18,6 +18,7 @@ import numpy as np
 from geoapp import words
 from geoapp.app.filtering import Filters, option_label
 from geoapp.app.loading import AppData
+from geoapp.app.login import workspace_label
 from geoapp.app.tables import with_names
 from layers.crs import STORE_CRS
 
@@ -101,7 +102,7 @@ def export_info(data: AppData, *, filters: Filters | None = None, n_plots: int |
         rows.append((words.text("export.preset", lang), str(preset)))
     rows += [(str(k), str(v)) for k, v in (settings or {}).items()]
     rows += [(words.text("export.date", lang), (today or date.today()).isoformat()),
-             (words.text("workspace", lang), Path(data.path).name)]
+             (words.text("workspace", lang), workspace_label(data.path))]
     if data.synthetic:
         rows.append((words.text("synthetic", lang), words.value("bool", True, lang)))
     return rows

@@ -146,10 +146,13 @@ def plot_points(plots: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def load_layers(path: str | Path) -> WorkspaceLayers:
-    """Read a workspace's layers once (the app caches this per :attr:`Versions.layers`)."""
-    from geoapp.workspace import Workspace
+    """Read a workspace's layers once (the app caches this per :attr:`Versions.layers`).
 
-    ws = Workspace(path)
+    A ``postgresql://`` workspace gives what its user's role may read.
+    """
+    from geoapp.store import open_workspace
+
+    ws = open_workspace(path)
     ws.check()
     layers = ws.read_all()
     ents = layers.get("enterprises", pd.DataFrame())
@@ -192,10 +195,10 @@ def _token(value) -> str:
 
 def versions(path: str | Path, year: int) -> Versions:
     """The :class:`Versions` of a workspace and year (cheap: no layer is read)."""
-    from geoapp.workspace import Workspace
+    from geoapp.store import open_workspace
 
     prints, fresh = pipeline.plan(path, year=year)
-    return Versions(layers=_token(Workspace(path).layer_versions()), results=_token(prints),
+    return Versions(layers=_token(open_workspace(path).layer_versions()), results=_token(prints),
                     stale=tuple(name for name, ok in fresh.items() if not ok))
 
 
@@ -205,7 +208,14 @@ def layers_part(key: str) -> str:
 
 
 def workspace_mtime(path: str | Path) -> float:
-    """Return the cache-key part that changes whenever the workspace is written."""
+    """Return the cache-key part that changes whenever the workspace is written.
+
+    For a PostGIS workspace: a number derived from its layer versions and settings.
+    """
+    from geoapp.store import is_url, open_workspace
+
+    if is_url(path):
+        return open_workspace(path).change_token()
     p = Path(path)
     return p.stat().st_mtime if p.exists() else 0.0
 
@@ -233,7 +243,7 @@ def load_app_data(path: str, mtime: float | str, year: int | None = None, *,
     Parameters
     ----------
     path
-        Workspace (GeoPackage) file.
+        Workspace: GeoPackage file or ``postgresql://`` URL (whose user decides what is read).
     mtime
         A version of the workspace (:attr:`Versions.key`, or :func:`workspace_mtime`): part
         of the cache key only.

@@ -60,9 +60,9 @@ def sheet_pdf(data: AppData, *, filters: Filters, metric: str, scheme: str = "qu
         The PDF (text searchable).
     """
     from geoapp.sheets import make_sheet, sheet_inputs
-    from geoapp.workspace import Workspace
+    from geoapp.store import open_workspace
 
-    ws = Workspace(data.path)
+    ws = open_workspace(data.path)
     inputs = sheet_inputs(data.layers, metadata=ws.metadata(), provenance=ws.provenance())
     with tempfile.TemporaryDirectory(prefix="geoapp-sheet-") as tmp:
         out = Path(tmp) / "sheet.pdf"

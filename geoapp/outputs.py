@@ -61,8 +61,10 @@ class Output:
     stage, attribute
         Where it comes from: ``getattr(results[stage], attribute)``.
     file
-        The file ``geoapp analyze`` writes it to (``.geojson`` or ``.csv``); None for a table
-        only exported on request.
+        Its file name as a file of its own (``.geojson`` or ``.csv``): where ``place`` is
+        ``"csv"`` the folder holds it so; others are written so with ``--geojson``/``--csv``
+        (a Parquet table takes the name with ``.parquet``); None for a table only exported
+        on request.
     view
         What the file shows of the result (e.g. rounding), or None for the table as it is.
     skip_empty
@@ -174,9 +176,11 @@ def table_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def output_files(results: Mapping[str, StageResult],
                  tables: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
-    """``{file name: frame | bytes}`` of everything ``geoapp analyze`` writes but summary.json.
+    """``{file name: frame | bytes}`` of every output as a file of its own, rasters and charts.
 
-    ``tables`` replaces the output tables (public mode passes its filtered ones).
+    The names are :attr:`Output.file` (what ``--geojson``/``--csv`` write beside
+    ``analysis.gpkg``). ``tables`` replaces the output tables (public mode passes its
+    filtered ones).
     """
     files: dict[str, Any] = table_files(output_tables(results) if tables is None else tables)
     if isinstance(results.get("clusters"), ClustersResult):

@@ -407,6 +407,7 @@ def analyse_workspace(
         run.results[name] = result
 
     remaining = list(todo)
+    unstored: list[str] = []  # computed here, stored once a child (if any) is under way
     while remaining:
         ready = [n for n in remaining
                  if not any(need in remaining for need in stage_module(n).NEEDS)]
@@ -436,6 +437,9 @@ def analyse_workspace(
             background[name] = forked.start(functools.partial(
                 _run_and_encode, name, layers, dict(run.results), year=year,
                 settings=settings, as_of=_as_of(name, as_of, year), encode=store))
+            for done in unstored:  # stored while the child computes, not before it starts
+                keep(done, run.results[done], None)
+            unstored.clear()
             continue
         try:
             result = _run_stage(name, layers, run.results, year=year, settings=settings,
@@ -446,9 +450,11 @@ def analyse_workspace(
             run.errors[name] = f"{type(exc).__name__}: {exc}"
             run.ran.remove(name)
             continue
-        keep(name, result, None)
+        unstored.append(name)
         run.results[name] = result
         memory.release()
+    for done in unstored:
+        keep(done, run.results[done], None)
     run.ran.sort(key=list(prints).index)
 
     def finish() -> None:

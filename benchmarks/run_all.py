@@ -22,6 +22,8 @@ BENCHMARKS = [
     ("stored results: export and re-analysis at 50k plots (issue 10)", ["bench_results.py"]),
     ("scenario planner: simulate and optimise, 100k plots / 50k candidates",
      ["bench_scenario.py"]),
+    ("dask engine against the local one, 500k and 2M plots, 1 and 2 workers (issue 13)",
+     ["bench_dask.py"]),
 ]
 
 

@@ -204,8 +204,8 @@ def p_values_on(client: Any) -> Callable[..., np.ndarray]:
         shared = client.scatter(inputs, broadcast=True)
         n_tasks = min(len(blocks), TASKS_PER_WORKER * _threads(client))
         groups = [g for g in np.array_split(np.arange(len(blocks)), n_tasks) if len(g)]
-        futures = [client.submit(p_of_blocks, shared, [blocks[i] for i in g], pure=False)
-                   for g in groups]
+        parts = client.scatter([[blocks[i] for i in g] for g in groups])  # data, not graph
+        futures = [client.submit(p_of_blocks, shared, part, pure=False) for part in parts]
         p = np.empty(len(inputs.z))
         for plots, values in client.gather(futures):
             p[plots] = values
@@ -234,9 +234,11 @@ def smooth_on(client: Any) -> Callable[..., list[np.ndarray]]:
         futures = []
         for a, b in itertools.pairwise(edges):
             near = inside & (r >= a - halo) & (r < b + halo)
+            # the band's points go as data, not inside the task graph
+            points = client.scatter([x[near], y[near], w[near], group[near]])
             futures.append(client.submit(
-                band_density, x[near], y[near], w[near], group[near], n_groups, grid,
-                rows=(int(a), int(b)), bandwidth_m=bandwidth_m, truncate=truncate, pure=False))
+                band_density, *points, n_groups, grid, rows=(int(a), int(b)),
+                bandwidth_m=bandwidth_m, truncate=truncate, pure=False))
         stacked = np.concatenate(client.gather(futures), axis=1)
         return list(stacked)
 

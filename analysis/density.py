@@ -17,7 +17,7 @@ tax). Rows run north to south, as in a GeoTIFF; :attr:`DensitySurface.transform`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -247,6 +247,76 @@ def _grid_density(
     return smooth / cell_area_km2
 
 
+def halo_rows(*, cell_m: float, bandwidth_m: float, truncate: float) -> int:
+    """
+    Rows of halo a band of the grid needs to be smoothed on its own, exactly.
+
+    That is the Gaussian kernel's radius in cells as :func:`scipy.ndimage.gaussian_filter`
+    cuts it (``int(truncate * sigma + 0.5)``): a cell's value depends on the mass within that
+    many rows, so a band padded by it gives the values of the whole grid's smoothing.
+
+    Returns
+    -------
+    int
+        Rows (cells) of halo above and below a band.
+    """
+    return int(truncate * (bandwidth_m / cell_m) + 0.5)
+
+
+def band_density(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, group: np.ndarray, n_groups: int,
+    grid: DensityGrid, *, rows: tuple[int, int], bandwidth_m: float, truncate: float,
+) -> np.ndarray:
+    """
+    Density per km² of rows ``rows[0]:rows[1]`` of ``grid``, from the points near them.
+
+    The band is binned with a halo of :func:`halo_rows` rows above and below, smoothed and
+    cut back to its own rows, so stitching the bands of a grid gives the surface smoothed
+    whole (to rounding; mass is conserved band by band). Points may be any superset of those
+    within the halo; points off the band and its halo are ignored.
+
+    Parameters
+    ----------
+    x, y
+        Point coordinates in metres in ``grid.crs``.
+    w
+        Weight per point (no NaN).
+    group
+        Group of each point, ``0..n_groups-1`` (an industry), or -1 for none.
+    n_groups
+        Number of groups.
+    grid
+        The whole surface's grid.
+    rows
+        First and past-the-last row of the band.
+    bandwidth_m, truncate
+        Gaussian bandwidth in metres and cut-off in bandwidths.
+
+    Returns
+    -------
+    ndarray
+        float64 ``(1 + n_groups, rows, grid.width)``: all points first, then each group.
+    """
+    row0, row1 = rows
+    halo = halo_rows(cell_m=grid.cell_m, bandwidth_m=bandwidth_m, truncate=truncate)
+    r, c, inside = grid.cell_of(x, y)
+    near = inside & (r >= row0 - halo) & (r < row1 + halo)
+    height = row1 - row0 + 2 * halo
+    flat = (r[near] - (row0 - halo)) * grid.width + c[near]
+    sigma = bandwidth_m / grid.cell_m
+    cell_area_km2 = grid.cell_m * grid.cell_m / M2_PER_KM2
+    out = np.empty((1 + n_groups, row1 - row0, grid.width))
+    for g in range(-1, n_groups):
+        pick = np.ones(len(flat), dtype=bool) if g < 0 else group[near] == g
+        mass = np.bincount(flat[pick], weights=w[near][pick],
+                           minlength=height * grid.width).astype("float64", copy=False)
+        smooth = gaussian_filter(mass.reshape(height, grid.width), sigma=sigma,
+                                 mode="constant", cval=0.0, truncate=truncate)
+        np.maximum(smooth, 0.0, out=smooth)
+        out[g + 1] = smooth[halo:halo + row1 - row0] / cell_area_km2
+    return out
+
+
 def _xy(points: gpd.GeoSeries, crs: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Coordinates in ``crs`` of the present, non-empty points, and which rows they are."""
     if points.crs is None:
@@ -386,6 +456,7 @@ def density_by_industry(
     *,
     settings: DensitySettings = DensitySettings(),
     points: gpd.GeoSeries | None = None,
+    smooth: Callable[..., list[np.ndarray]] | None = None,
 ) -> dict[str, DensitySurface]:
     """
     Density surfaces of enterprises overall (key ``"all"``) and for each industry present.
@@ -406,6 +477,11 @@ def density_by_industry(
     points
         :func:`enterprise_points` of ``enterprises`` when the caller has them already
         (indexed like ``enterprises``); default: located here.
+    smooth
+        ``smooth(x, y, w, group, n_groups, grid, bandwidth_m=, truncate=)`` giving the
+        float64 densities of all points and of each group (as :func:`band_density` with
+        every row), for a cluster engine that smooths the grid in bands elsewhere; default:
+        each surface smoothed whole here.
 
     Returns
     -------
@@ -435,11 +511,18 @@ def density_by_industry(
     industries = enterprises["industry"].astype("string").to_numpy(na_value="")[present]
     w = w_all[present]
 
-    def surface(mask: np.ndarray, label: str) -> DensitySurface:
-        values = _grid_density(
-            x[mask], y[mask], w[mask], grid,
-            bandwidth_m=settings.bandwidth_m, truncate=settings.truncate,
-        ).astype("float32")
+    labels = sorted(set(industries) - {""})
+    if smooth is None:
+        arrays = [_grid_density(x[m], y[m], w[m], grid, bandwidth_m=settings.bandwidth_m,
+                                truncate=settings.truncate)
+                  for m in [np.ones(len(x), dtype=bool), *(industries == i for i in labels)]]
+    else:
+        group = pd.Index(labels).get_indexer(industries)
+        arrays = smooth(x, y, w, group, len(labels), grid, bandwidth_m=settings.bandwidth_m,
+                        truncate=settings.truncate)
+
+    def surface(values: np.ndarray, label: str) -> DensitySurface:
+        values = values.astype("float32")
         values.setflags(write=False)
         what = "enterprises" if settings.weight == "count" else settings.weight
         return DensitySurface(
@@ -454,7 +537,7 @@ def density_by_industry(
             bandwidth_m=float(settings.bandwidth_m),
         )
 
-    result = {"all": surface(np.ones(len(x), dtype=bool), "all industries")}
-    for industry in sorted(set(industries) - {""}):
-        result[industry] = surface(industries == industry, f"industry {industry}")
+    result = {"all": surface(arrays[0], "all industries")}
+    for industry, values in zip(labels, arrays[1:], strict=True):
+        result[industry] = surface(values, f"industry {industry}")
     return result

@@ -235,6 +235,7 @@ def hot_spots(
     *,
     settings: HotspotSettings = HotspotSettings(),
     xy: np.ndarray | None = None,
+    p_values: Callable[..., np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """
     Getis-Ord Gi* and local Moran's I of a per-plot value (e.g. tax per mu), with classes.
@@ -250,6 +251,9 @@ def hot_spots(
     xy
         The plots' centroids in metres (:func:`analysis.overlay.centroids_m`), when the caller
         has them already (two values on the same plots need them once); default: computed.
+    p_values
+        The pseudo p-value function, called as :func:`conditional_p` (the default; a cluster engine
+        passes one that runs :func:`block_p_values` on its workers: the same numbers).
 
     Returns
     -------
@@ -296,7 +300,7 @@ def hot_spots(
 
     y = value.to_numpy()[pos]
     if w is not None and np.ptp(y) > 0:
-        stats = _local_statistics(y, w, settings=settings)
+        stats = _local_statistics(y, w, settings=settings, p_values=p_values)
         rows = plots.index[pos]
         out.loc[rows, "n_neighbours"] = w.cardinalities.to_numpy().astype("int64")
         for column, data in stats.items():
@@ -347,6 +351,136 @@ def _draws(k: int, n: int, permutations: int, seed: int) -> np.ndarray:
     return ids
 
 
+@dataclass(frozen=True, eq=False)
+class PermutationInputs:
+    """
+    What the pseudo p-value of any plot needs: the same for every block of plots.
+
+    Built once by :func:`permutation_inputs`; a block of plots is then independent of every
+    other (:func:`block_p_values`), so blocks may run in threads or on other machines and
+    give the same p-values. Every array is global (all plots): the draws pick neighbours
+    among *all* other plots, and the statistic is scaled by sums over all plots.
+
+    Attributes
+    ----------
+    z
+        The values the statistic is computed on, one per plot.
+    ids
+        esda's draws of neighbour ids, ``(permutations, k)``, ids in ``0..n-2``.
+    indptr, data
+        The weights without the diagonal, CSR row pointers and values.
+    cardinality
+        Neighbours per plot.
+    self_weight
+        Each plot's weight on itself.
+    observed
+        The observed statistic per plot.
+    draws
+        :func:`gi_star_draws` or :func:`moran_draws`.
+    scaling
+        The statistic's scaling constant.
+    permutations
+        Number of draws.
+    """
+
+    z: np.ndarray
+    ids: np.ndarray
+    indptr: np.ndarray
+    data: np.ndarray
+    cardinality: np.ndarray
+    self_weight: np.ndarray
+    observed: np.ndarray
+    draws: Callable[[np.ndarray, np.ndarray, np.ndarray, float], np.ndarray]
+    scaling: float
+    permutations: int
+
+
+def permutation_inputs(
+    z: np.ndarray,
+    w: Graph,
+    observed: np.ndarray,
+    draws: Callable[[np.ndarray, np.ndarray, np.ndarray, float], np.ndarray],
+    *,
+    scaling: float,
+    permutations: int,
+    seed: int,
+) -> PermutationInputs:
+    """
+    Gather what :func:`block_p_values` needs (see :func:`conditional_p` for the parameters).
+
+    Returns
+    -------
+    PermutationInputs
+    """
+    z = np.asarray(z, dtype="float64")
+    adj = w.sparse.tocsr(copy=True)
+    self_weight = adj.diagonal().astype("float64")
+    adj.setdiag(0)
+    adj.eliminate_zeros()
+    cardinality = np.diff(adj.indptr)
+    k = max(int(cardinality.max()), 1)
+    return PermutationInputs(
+        z=z, ids=_draws(k, len(z), permutations, seed), indptr=adj.indptr, data=adj.data,
+        cardinality=cardinality, self_weight=self_weight,
+        observed=np.asarray(observed, dtype="float64"), draws=draws, scaling=float(scaling),
+        permutations=int(permutations),
+    )
+
+
+def permutation_blocks(inputs: PermutationInputs) -> list[np.ndarray]:
+    """
+    Plots grouped in blocks of one cardinality, each about :data:`BLOCK_DRAWS` draws.
+
+    Returns
+    -------
+    list of ndarray
+        Plot positions per block; together every plot once.
+    """
+    cardinality = inputs.cardinality
+    order = np.argsort(cardinality, kind="stable")
+    edges = np.flatnonzero(np.diff(cardinality[order])) + 1
+    blocks = []
+    for part in np.split(order, edges):
+        size = max(BLOCK_DRAWS // (inputs.permutations * max(int(cardinality[part[0]]), 1)), 1)
+        blocks += [part[start:start + size] for start in range(0, len(part), size)]
+    return blocks
+
+
+def block_p_values(inputs: PermutationInputs, plots: np.ndarray) -> np.ndarray:
+    """
+    Pseudo p-values of a block of plots of one cardinality.
+
+    Parameters
+    ----------
+    inputs
+        From :func:`permutation_inputs`.
+    plots
+        Plot positions (one block of :func:`permutation_blocks`).
+
+    Returns
+    -------
+    ndarray
+        float64 p-values, in the order of ``plots``.
+    """
+    z, ids, permutations = inputs.z, inputs.ids, inputs.permutations
+    c = int(inputs.cardinality[plots[0]])  # one cardinality per block, as esda's per-plot loop
+    if c == 0:  # an island: no neighbour to draw, lag 0 (esda's island_weight=0)
+        lag = np.zeros((len(plots), permutations))
+    else:
+        # the others seen from plot i: an id below i is that plot, an id at or above i the next
+        below, above = z[ids[:, :c]], z[ids[:, :c] + 1]
+        drawn = np.where(ids[None, :, :c] >= plots[:, None, None],
+                         above[None, :, :], below[None, :, :])
+        slots = inputs.indptr[plots][:, None] + np.arange(c)
+        # one matrix-vector product per plot, the product esda computes (bit for bit)
+        lag = np.matmul(drawn, inputs.data[slots][:, :, None])[:, :, 0]
+    stat = inputs.draws(z[plots][:, None], lag, inputs.self_weight[plots][:, None],
+                        inputs.scaling)
+    larger = (stat >= inputs.observed[plots][:, None]).sum(axis=1)
+    larger = np.minimum(larger, permutations - larger)
+    return (larger + 1.0) / (permutations + 1.0)
+
+
 def conditional_p(
     z: np.ndarray,
     w: Graph,
@@ -365,6 +499,9 @@ def conditional_p(
     n − 1 plots, plot i held fixed at its value), the random statistic ``draws(z_i, lag, w_ii,
     scaling)`` is compared with ``observed[i]``; the count at or above it, folded to the
     smaller tail, gives ``(count + 1) / (permutations + 1)`` (esda's "directed" rule).
+
+    The blocks of plots run in threads here; a cluster engine runs the same
+    :func:`block_p_values` on :func:`permutation_blocks` elsewhere, with the same draws.
 
     Parameters
     ----------
@@ -390,49 +527,23 @@ def conditional_p(
     ndarray
         float64 p-values, one per plot.
     """
-    z = np.asarray(z, dtype="float64")
-    n = len(z)
-    adj = w.sparse.tocsr(copy=True)
-    self_weight = adj.diagonal().astype("float64")
-    adj.setdiag(0)
-    adj.eliminate_zeros()
-    cardinality = np.diff(adj.indptr)
-    k = max(int(cardinality.max()), 1)
-    ids = _draws(k, n, permutations, seed)  # ids from 0..n-2: "the others"
-    # the others seen from plot i: an id below i is that plot, an id at or above i the next
-    below, above = z[ids], z[ids + 1]
-    p = np.empty(n)
+    inputs = permutation_inputs(z, w, observed, draws, scaling=scaling,
+                                permutations=permutations, seed=seed)
+    p = np.empty(len(inputs.z))
 
     def block(plots: np.ndarray) -> None:
-        c = int(cardinality[plots[0]])  # one cardinality per block, as esda's per-plot loop
-        if c == 0:  # an island: no neighbour to draw, lag 0 (esda's island_weight=0)
-            lag = np.zeros((len(plots), permutations))
-        else:
-            drawn = np.where(ids[None, :, :c] >= plots[:, None, None],
-                             above[None, :, :c], below[None, :, :c])
-            slots = adj.indptr[plots][:, None] + np.arange(c)
-            # one matrix-vector product per plot, the product esda computes (bit for bit)
-            lag = np.matmul(drawn, adj.data[slots][:, :, None])[:, :, 0]
-        stat = draws(z[plots][:, None], lag, self_weight[plots][:, None], scaling)
-        larger = (stat >= observed[plots][:, None]).sum(axis=1)
-        larger = np.minimum(larger, permutations - larger)
-        p[plots] = (larger + 1.0) / (permutations + 1.0)
+        p[plots] = block_p_values(inputs, plots)
 
-    order = np.argsort(cardinality, kind="stable")
-    edges = np.flatnonzero(np.diff(cardinality[order])) + 1
-    blocks = []
-    for part in np.split(order, edges):
-        size = max(BLOCK_DRAWS // (permutations * max(int(cardinality[part[0]]), 1)), 1)
-        blocks += [part[start:start + size] for start in range(0, len(part), size)]
     with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
-        list(pool.map(block, blocks))
+        list(pool.map(block, permutation_blocks(inputs)))
     return p
 
 
 def _local_statistics(
-    y: np.ndarray, w: Graph, *, settings: HotspotSettings
+    y: np.ndarray, w: Graph, *, settings: HotspotSettings,
+    p_values: Callable[..., np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Run esda's G_Local (star) and Moran_Local on ``y``; p-values by :func:`conditional_p`."""
+    """Run esda's G_Local (star) and Moran_Local on ``y``; p-values by ``p_values``."""
     import esda
 
     star = _star_of(w)
@@ -440,8 +551,9 @@ def _local_statistics(
     lisa = esda.Moran_Local(y, w, transformation="r", permutations=0)
     n = len(y)
     draws = {"permutations": settings.permutations, "seed": settings.seed}
-    gi_p = conditional_p(y, gi.w, gi.Gs, gi_star_draws, scaling=y.sum(), **draws)
-    lisa_p = conditional_p(lisa.z, lisa.w, lisa.Is, moran_draws,
+    p_values = p_values or conditional_p
+    gi_p = p_values(y, gi.w, gi.Gs, gi_star_draws, scaling=y.sum(), **draws)
+    lisa_p = p_values(lisa.z, lisa.w, lisa.Is, moran_draws,
                            scaling=(n - 1) / (lisa.z * lisa.z).sum(), **draws)
     with np.errstate(divide="ignore", invalid="ignore"):
         lisa_z = (lisa.Is - lisa.EI) / np.sqrt(lisa.VI)

@@ -26,6 +26,8 @@ BENCHMARKS = [
      ["bench_scenario.py"]),
     ("PostGIS workspace: ledger writers and analyze at 50k plots vs GeoPackage (issue 11)",
      ["bench_postgis.py"]),
+    ("dask engine against the local one, 500k and 2M plots, 1 and 2 workers (issue 13)",
+     ["bench_dask.py"]),
 ]
 
 

@@ -84,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true",
                    help="also write CSV copies of the long tables (enterprises, "
                         "low-efficiency lists, lead-industry firms outside parks)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="where the analysis runs: this machine (default) or a dask cluster "
+                        "(same numbers; nothing stored in the workspace)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help="with --engine dask: an existing cluster's scheduler (default: a "
+                        "local cluster); a dataset's path must be readable by its workers")
+    p.add_argument("--workers", type=int, default=2,
+                   help="with --engine dask and no --scheduler: local worker processes")
 
     p = sub.add_parser("config", help="show or change the analysis settings stored in a workspace")
     p.add_argument("workspace", type=workspace_arg)
@@ -101,11 +109,16 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a layer or an analysis output for planners")
     p.add_argument("workspace", type=workspace_arg)
-    p.add_argument("--layer", required=True,
+    p.add_argument("--layer",
                    help="a workspace layer, or an analysis output "
-                        "(plots_evaluated, park_ranking …)")
+                        "(plots_evaluated, park_ranking …); not with parquet-dataset")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--format", choices=("geojson", "gpkg", "shp", "csv", "xlsx"))
+    p.add_argument("--format",
+                   choices=("geojson", "gpkg", "shp", "csv", "xlsx", "parquet-dataset"),
+                   help="parquet-dataset: every layer as GeoParquet in the directory --out, "
+                        "plots and enterprises partitioned spatially (input of analyze)")
+    p.add_argument("--partition-rows", type=int, default=100_000,
+                   help="parquet-dataset: plots per partition")
     p.add_argument("--coords", choices=("wgs84", "gcj02"), default="wgs84")
     p.add_argument("--crs-out", default="EPSG:4326", help="GeoPackage CRS: EPSG:4326 or EPSG:4490")
     p.add_argument("--encoding", default="UTF-8", help="Shapefile encoding: UTF-8 or GBK")
@@ -261,32 +274,7 @@ def _run(args) -> int:
         return EXIT_OK
 
     if args.command == "analyze":
-        import tqdm as tqdm_module
-        from tqdm import tqdm
-
-        tqdm_module.tqdm.monitor_interval = 0  # no monitor thread: stages may run in a fork
-        started: list[str] = []
-        with tqdm(total=len(pipeline.STAGES) + 1, desc="analyse", unit="step",
-                  file=sys.stderr) as bar:
-            def step(name: str) -> None:  # called as each step starts: the previous one is done
-                bar.update(1 if started else 0)
-                bar.set_postfix_str(name)
-                started.append(name)
-
-            out = pipeline.analyze(args.workspace, args.out, year=args.year,
-                                   config_file=args.config, as_of=args.as_of,
-                                   public=args.public, progress=step, compare=args.compare,
-                                   full_report=args.full_report, geojson=args.geojson,
-                                   csv=args.csv)
-            bar.update(1)
-        run = out["analysis"]
-        print(f"analysis of {out['year']} written to {args.out} "
-              f"(computed: {', '.join(run.ran) or 'nothing'}; "
-              f"stored results reused: {', '.join(run.reused) or 'none'}; "
-              f"settings: {run.settings.source}):")
-        for f in out["files"]:
-            print(f"  {f.name}")
-        return EXIT_OK
+        return _analyze(args, pipeline)
 
     if args.command == "config":
         from geoapp.config import run_config
@@ -298,6 +286,17 @@ def _run(args) -> int:
         return run_cli(args)
     if args.command == "export":
         from geoapp.export import export_layer
+
+        if args.format == "parquet-dataset":
+            from geoapp.dataset import write_dataset
+
+            written = write_dataset(args.workspace, args.out, partition_rows=args.partition_rows)
+            print(f"wrote {args.out}: " + ", ".join(
+                f"{n} ({len(v['partitions'])} partitions)" if "partitions" in v else n
+                for n, v in written["layers"].items()))
+            return EXIT_OK
+        if not args.layer:
+            raise ValueError("--layer is required (except with --format parquet-dataset)")
 
         frame = pipeline.output(args.workspace, args.layer, year=args.year)
         paths = export_layer(frame, args.out, fmt=args.format, coords=args.coords,
@@ -354,3 +353,48 @@ def _run(args) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+def _analyze(args, pipeline) -> int:
+    import tqdm as tqdm_module
+    from tqdm import tqdm
+
+    from geoapp import dataset
+
+    tqdm_module.tqdm.monitor_interval = 0  # no monitor thread: stages may run in a fork
+    other = args.engine != "local" or dataset.is_dataset(args.workspace)
+    if other and args.compare is not None:
+        raise ValueError("--compare needs a workspace (not a dataset) and the local engine")
+    started: list[str] = []
+    with tqdm(total=len(pipeline.STAGES) + 1, desc="analyse", unit="step",
+              file=sys.stderr) as bar:
+        def step(name: str) -> None:  # called as each step starts: the previous one is done
+            bar.update(1 if started else 0)
+            bar.set_postfix_str(name)
+            started.append(name)
+
+        if other:
+            from geoapp.engines import analyze
+
+            out = analyze(args.workspace, args.out, engine=args.engine,
+                          scheduler=args.scheduler, year=args.year, config_file=args.config,
+                          as_of=args.as_of, public=args.public, progress=step,
+                          workers=args.workers)
+        else:
+            out = pipeline.analyze(args.workspace, args.out, year=args.year,
+                                   config_file=args.config, as_of=args.as_of,
+                                   public=args.public, progress=step, compare=args.compare,
+                                   full_report=args.full_report, geojson=args.geojson,
+                                   csv=args.csv)
+        bar.update(1)
+    if other:
+        print(f"analysis of {out['year']} written to {args.out} (engine {args.engine}; "
+              "computed afresh, nothing stored):")
+    else:
+        run = out["analysis"]
+        print(f"analysis of {out['year']} written to {args.out} "
+              f"(computed: {', '.join(run.ran) or 'nothing'}; "
+              f"stored results reused: {', '.join(run.reused) or 'none'}; "
+              f"settings: {run.settings.source}):")
+    for f in out["files"]:
+        print(f"  {f.name}")
+    return EXIT_OK

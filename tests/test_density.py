@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import geopandas as gpd
@@ -163,3 +164,24 @@ def test_geotiff_round_trip_keeps_crs_transform_and_values(tmp_path):
         assert ds.tags(1)["units"] == "enterprises per km2"
         assert ds.transform == Affine(100.0, 0.0, surface.transform.c, 0.0, -100.0,
                                       surface.transform.f)
+
+
+def test_bands_with_a_halo_stitch_into_the_whole_surface():
+    from analysis.density import DensityGrid, _grid_density, band_density, halo_rows
+
+    rng = np.random.default_rng(3)
+    x = BASE_E + rng.uniform(0, 5_000, 400)
+    y = BASE_N + rng.uniform(0, 5_000, 400)
+    w = rng.uniform(0, 10, 400)
+    group = rng.integers(-1, 3, 400)  # three industries and some with none
+    grid = DensityGrid.covering(x, y, cell_m=100.0, pad_m=2_000.0)
+    halo = halo_rows(cell_m=100.0, bandwidth_m=500.0, truncate=4.0)
+    assert halo == 20  # 4 bandwidths of 5 cells
+    edges = [0, 7, 40, 41, grid.height]  # bands thinner and thicker than the halo
+    bands = [band_density(x, y, w, group, 3, grid, rows=(a, b), bandwidth_m=500.0, truncate=4.0)
+             for a, b in itertools.pairwise(edges)]
+    stitched = np.concatenate(bands, axis=1)
+    for g, pick in enumerate([np.ones(400, bool), group == 0, group == 1, group == 2]):
+        whole = _grid_density(x[pick], y[pick], w[pick], grid, bandwidth_m=500.0, truncate=4.0)
+        np.testing.assert_allclose(stitched[g], whole, rtol=1e-12, atol=1e-12 * whole.max())
+        assert stitched[g].sum() * 0.01 == pytest.approx(w[pick].sum(), rel=1e-9)  # mass kept

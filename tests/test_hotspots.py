@@ -232,3 +232,23 @@ def test_settings_are_checked():
         HotspotSettings(permutations=10)
     with pytest.raises(ValueError, match="weights"):
         HotspotSettings(weights="queen")
+
+
+def test_blocks_of_plots_give_conditional_p_wherever_they_run():
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 5_000, (300, 2))
+    y = rng.gamma(2.0, 3.0, 300)
+    w = hotspots.spatial_weights(xy, settings=HotspotSettings(k=6))
+    w.transform = "R"
+    observed = rng.uniform(0, 0.05, 300)
+    whole = hotspots.conditional_p(y, w, observed, hotspots.gi_star_draws, scaling=y.sum(),
+                                   permutations=199, seed=7)
+    inputs = hotspots.permutation_inputs(y, w, observed, hotspots.gi_star_draws,
+                                         scaling=y.sum(), permutations=199, seed=7)
+    blocks = hotspots.permutation_blocks(inputs)
+    assert np.array_equal(np.sort(np.concatenate(blocks)), np.arange(300))
+    p = np.empty(300)
+    for block in reversed(blocks):  # any order, any grouping
+        p[block] = hotspots.block_p_values(inputs, block)
+    assert np.array_equal(p, whole)
+    assert p.min() >= 0.005 and p.max() <= 0.5

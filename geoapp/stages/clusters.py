@@ -14,6 +14,7 @@ Settings: ``[density]``, ``[hotspots]``, ``[grid]``, ``[concentration]``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -80,10 +81,12 @@ def plot_figures(evaluated: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _hotspot_table(
-    plots: gpd.GeoDataFrame, settings: HotspotSettings, xy: np.ndarray
+    plots: gpd.GeoDataFrame, settings: HotspotSettings, xy: np.ndarray,
+    p_values: Callable[..., np.ndarray] | None = None,
 ) -> gpd.GeoDataFrame:
-    tax = hot_spots(plots, plots["tax_per_mu"], settings=settings, xy=xy)
-    output = hot_spots(plots, plots["output_per_mu"], settings=settings, xy=xy)
+    tax = hot_spots(plots, plots["tax_per_mu"], settings=settings, xy=xy, p_values=p_values)
+    output = hot_spots(plots, plots["output_per_mu"], settings=settings, xy=xy,
+                       p_values=p_values)
     keep = ["n_neighbours", "gi_z", "gi_p", "gi_class", "lisa_i", "lisa_z", "lisa_p", "lisa_class"]
     data = {"plot_id": plots["plot_id"], "tax_per_mu": plots["tax_per_mu"]}
     data.update({c: tax[c] for c in keep})
@@ -102,6 +105,9 @@ def run(
     year: int,
     evaluation: EvaluationResult,
     settings: Settings = DEFAULT_SETTINGS,
+    xy: np.ndarray | None = None,
+    smooth: Callable[..., list[np.ndarray]] | None = None,
+    p_values: Callable[..., np.ndarray] | None = None,
 ) -> ClustersResult:
     """
     Density surfaces, park concentration, hot spots and the per-mu grid for ``year``.
@@ -116,6 +122,12 @@ def run(
         The evaluation of ``year``: per-plot figures and parks.
     settings
         Reads ``settings.density``, ``.hotspots``, ``.grid`` and ``.concentration``.
+    xy, smooth, p_values
+        A cluster engine's parts, each giving the numbers of the default: the plots'
+        centroids in metres in the order of ``evaluation.plots``
+        (:func:`analysis.overlay.centroids_m`), the density smoothing
+        (``smooth`` of :func:`analysis.density.density_by_industry`) and the hot spots'
+        p-values (``p_values`` of :func:`analysis.hotspots.hot_spots`). Default: here.
 
     Returns
     -------
@@ -142,7 +154,7 @@ def run(
     surfaces = {}
     if enterprises is not None:
         surfaces = density_by_industry(
-            enterprises, located_by, settings=density_settings, points=points
+            enterprises, located_by, settings=density_settings, points=points, smooth=smooth
         )
     result.density = surfaces
     summary["density"] = {
@@ -157,8 +169,9 @@ def run(
     figures = None
     if len(evaluation.plots):
         figures = plot_figures(evaluation.plots)
-        xy = centroids_m(figures)  # once, for both hot-spot runs and the grid
-        hotspots = _hotspot_table(figures, hotspot_settings, xy)
+        if xy is None:
+            xy = centroids_m(figures)  # once, for both hot-spot runs and the grid
+        hotspots = _hotspot_table(figures, hotspot_settings, xy, p_values)
         result.hotspots = hotspots
         grid = aggregate_to_grid(
             figures, amounts=("tax_wan", "output_wan"), land_mu=figures["area_mu"], xy=xy,

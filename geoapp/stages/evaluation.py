@@ -216,6 +216,7 @@ def run(
     *,
     year: int,
     settings: Settings = DEFAULT_SETTINGS,
+    plots: gpd.GeoDataFrame | None = None,
 ) -> EvaluationResult:
     """
     Evaluate ``year``: efficiency, grades, low-efficiency list, park/town/district rankings.
@@ -229,6 +230,10 @@ def run(
         no figures).
     settings
         Reads ``settings.evaluation`` and ``settings.low_efficiency``.
+    plots
+        :func:`derive_plots` of ``layers`` when the caller derived them already (a cluster
+        engine derives them partition by partition: the function is plot by plot); default:
+        derived here.
 
     Returns
     -------
@@ -239,7 +244,7 @@ def run(
     thresholds = settings.low_efficiency
     rules = settings.low_efficiency.selected_rules()
 
-    plots = derive_plots(layers)
+    plots = derive_plots(layers) if plots is None else plots
     enterprises = layer(layers, "enterprises")
     if len(enterprises) == 0:
         enterprises = pd.DataFrame(

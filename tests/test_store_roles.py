@@ -69,7 +69,7 @@ def test_a_park_reader_sees_its_firms_by_the_cli_and_pull(gov, tmp_path, capsys)
     firms = pd.read_csv(out)
     assert sorted(firms["ent_id"]) == ["E1", "E2"]
     assert sorted(firms["tax_wan"]) == [30.0, 60.0]
-    assert main(["analyze", gov["k1"], "--out", str(tmp_path / "out")]) == 0
+    assert main(["analyze", gov["k1"], "--out", str(tmp_path / "out"), "--geojson"]) == 0
     plots = json.loads((tmp_path / "out" / "plots.geojson").read_text(encoding="utf-8"))
     taxed = {f["properties"]["plot_id"] for f in plots["features"]
              if f["properties"].get("tax_wan") not in (None, 0)}
@@ -113,7 +113,7 @@ def test_a_public_user_reads_no_tax_by_any_route(gov, tmp_path):
     assert main(["export", gov["pub"], "--layer", "enterprises_evaluated", "--out",
                  str(out)]) == 0
     assert len(pd.read_csv(out)) == 0
-    assert main(["analyze", gov["pub"], "--out", str(tmp_path / "pub")]) == 0
+    assert main(["analyze", gov["pub"], "--out", str(tmp_path / "pub"), "--geojson"]) == 0
     text = (tmp_path / "pub" / "plots.geojson").read_text(encoding="utf-8")
     for f in json.loads(text)["features"]:
         assert all(v in (None, 0) for k, v in f["properties"].items() if "tax" in k)

@@ -27,11 +27,11 @@ def gpkg(demo_workspace, tmp_path):
 def test_push_then_pull_moves_everything_and_keeps_stored_results(gpkg, pg_url, tmp_path,
                                                                  capsys):
     assert main(["config", str(gpkg), "set", "hotspots.k", "7"]) == 0
-    assert main(["analyze", str(gpkg), "--out", str(tmp_path / "a")]) == 0
+    assert main(["analyze", str(gpkg), "--out", str(tmp_path / "a"), "--geojson", "--csv"]) == 0
     assert main(["push", str(gpkg), pg_url]) == 0
     capsys.readouterr()
     # same layers, settings, results: the analysis from PostGIS computes nothing again
-    assert main(["analyze", pg_url, "--out", str(tmp_path / "b")]) == 0
+    assert main(["analyze", pg_url, "--out", str(tmp_path / "b"), "--geojson", "--csv"]) == 0
     assert "computed: nothing;" in capsys.readouterr().out
     for name in ("plots.geojson", "park_ranking.csv", "low_efficiency.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import importlib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -408,6 +409,7 @@ def analyse_workspace(
 
     remaining = list(todo)
     unstored: list[str] = []  # computed here, stored once a child (if any) is under way
+    preload = _preload([n for n in todo if n in BACKGROUND_STAGES])
     while remaining:
         ready = [n for n in remaining
                  if not any(need in remaining for need in stage_module(n).NEEDS)]
@@ -433,6 +435,8 @@ def analyse_workspace(
         if progress is not None:
             progress(name)
         run.ran.append(name)
+        if preload is not None and name in BACKGROUND_STAGES:
+            preload.join()  # no thread may run at a fork
         if name in BACKGROUND_STAGES and remaining and forked.can_fork():
             background[name] = forked.start(functools.partial(
                 _run_and_encode, name, layers, dict(run.results), year=year,
@@ -455,6 +459,8 @@ def analyse_workspace(
         memory.release()
     for done in unstored:
         keep(done, run.results[done], None)
+    if preload is not None:
+        preload.join()
     run.ran.sort(key=list(prints).index)
 
     def finish() -> None:
@@ -465,6 +471,21 @@ def analyse_workspace(
     else:
         finish()
     return run
+
+
+def _preload(stages: list[str]) -> threading.Thread | None:
+    """Import the heavy modules of stages that will run in a child (their ``IMPORTS``).
+
+    In a thread, while this process reads the layers and computes what those stages need:
+    the child then starts with them loaded instead of spending a second importing them.
+    """
+    modules = [m for name in stages for m in getattr(stage_module(name), "IMPORTS", ())]
+    if not modules or not forked.can_fork():
+        return None
+    thread = threading.Thread(target=lambda: [importlib.import_module(m) for m in modules],
+                              name="geoapp-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def _run_and_encode(stage: str, layers, results, *, year: int, settings: Settings,

@@ -41,6 +41,9 @@ SETTINGS = ("density", "hotspots", "grid", "concentration")
 """Settings sections this stage reads."""
 NEEDS = ("evaluation",)
 """Stages whose results this stage takes."""
+IMPORTS = ("esda", "libpysal.graph")
+"""Heavy modules the hot spots import when they run (loaded ahead when the stage runs in a
+child process: :func:`geoapp.pipeline.analyse_workspace`)."""
 
 FIGURE_COLUMNS = ("plot_id", "area_mu", "tax_per_mu", "output_per_mu", "park_id")
 """The evaluation's per-plot figures this stage reads."""

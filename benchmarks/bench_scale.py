@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 from process_tree import Measured, run_measured  # noqa: E402
 
 GEOAPP = [sys.executable, "-m", "geoapp"]
-GIB_MB = 2**30 / 1e6
+GIB4_MB = 4 * 2**30 / 1e6
 OLD_FOLDER_500K_MB = 1170.0
 
 
@@ -116,7 +116,7 @@ def main() -> int:
     if len(sizes) >= 2 and ("analyze", sizes[0]) in by and ("analyze", sizes[-1]) in by:
         grow = by[("analyze", sizes[-1])] / by[("analyze", sizes[0])]
         print(f"\nanalyze grows {grow:.1f}× for {sizes[-1] / sizes[0]:.0f}× the plots "
-              f"(linear: {sizes[-1] / sizes[0]:.0f}×); 4 GiB = {GIB_MB:,.0f} MB")
+              f"(linear: {sizes[-1] / sizes[0]:.0f}×); 4 GiB = {GIB4_MB:,.0f} MB")
     return 0
 
 

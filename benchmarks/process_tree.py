@@ -2,9 +2,10 @@
 
 ``/usr/bin/time`` reports the largest single process; geoapp runs some work in forked
 children (:mod:`geoapp.forked`), so the peak here is the peak of the **sum over the process
-tree**, sampled every 50 ms, both as RSS (pages shared by a fork counted in each process: an
-upper bound) and as PSS (shared pages split between the processes that share them: what the
-tree really holds). Used by the benchmarks; not part of geoapp.
+tree**, sampled every 0.25 s (reading a big process's memory map costs CPU: sampled more
+often, the sampling itself slows the run on two cores), both as RSS (pages shared by a fork
+counted in each process: an upper bound) and as PSS (shared pages split between the
+processes that share them: what the tree really holds). Used by the benchmarks; not part of geoapp.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _tree(root: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def run_measured(argv: list[str], *, env: dict | None = None, interval: float = 0.05,
+def run_measured(argv: list[str], *, env: dict | None = None, interval: float = 0.25,
                  quiet: bool = True) -> Measured:
     """Run ``argv`` to its end; return its wall time and peak tree memory (MB = 10⁶ bytes)."""
     start = time.perf_counter()

@@ -413,6 +413,8 @@ def analyse_workspace(
     while remaining:
         ready = [n for n in remaining
                  if not any(need in remaining for need in stage_module(n).NEEDS)]
+        if preload is not None and any(n in BACKGROUND_STAGES for n in ready):
+            preload.join()  # no thread may run at a fork
         # a heavy stage runs in a child while stages that do not need it go on here
         name = next((n for n in ready if n in BACKGROUND_STAGES and forked.can_fork()
                      and any(n not in with_needs((m,)) for m in remaining if m != n)),
@@ -435,8 +437,6 @@ def analyse_workspace(
         if progress is not None:
             progress(name)
         run.ran.append(name)
-        if preload is not None and name in BACKGROUND_STAGES:
-            preload.join()  # no thread may run at a fork
         if name in BACKGROUND_STAGES and remaining and forked.can_fork():
             background[name] = forked.start(functools.partial(
                 _run_and_encode, name, layers, dict(run.results), year=year,

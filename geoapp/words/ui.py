@@ -59,8 +59,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "not_run": ("未运行", "not run"),
     "stage_failed": ("分析未完成", "Analysis not available"),
     "no_results": ("暂无分析结果", "No analysis results yet"),
-    "reanalysing": ("数据或设置已变，正在重新分析", "Inputs or settings changed: re-analysing"),
-    "reading_results": ("正在读取分析结果", "Reading the stored results"),
     "stalled": ("停滞地块", "Stalled plots"),
     "burnup": ("目标完成曲线", "Burn-up charts"),
     "park_ranking": ("园区排名", "Park ranking"),
@@ -68,8 +66,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "targets_met": ("达到增长目标", "Growth targets met"),
     "progress": ("目标完成情况", "Progress against targets"),
     "no_problems": ("无数据问题", "No problems found"),
-    "lod_grid": ("缩放较小:按网格汇总显示,放大后显示地块",
-                 "Zoomed out: grid aggregates; zoom in to see plots"),
     "gcj_note": ("高德底图为GCJ-02坐标:图层已偏移至GCJ-02仅用于显示,数据与导出仍为WGS84",
                  "AMap tiles are GCJ-02: overlays are shifted to GCJ-02 for display only; data "
                  "and exports stay WGS84"),

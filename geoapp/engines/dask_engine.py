@@ -170,7 +170,7 @@ def derive_plots_dask(client: Any, layers: dict[str, pd.DataFrame],
         centroids, ``(n, 2)`` metres.
     """
     shapes = {n: layers[n] for n in SHAPE_LAYERS if n in layers}
-    shared = client.scatter(shapes, broadcast=True)
+    shared = client.scatter(shapes, broadcast=True, hash=False)
     parts = plot_partitions(layers, source).to_delayed()
     tasks = [dask.delayed(derive_partition)(p, shared) for p in parts]
     frames = client.gather(client.compute(tasks))
@@ -201,10 +201,12 @@ def p_values_on(client: Any) -> Callable[..., np.ndarray]:
         inputs = permutation_inputs(z, w, observed, draws, scaling=scaling,
                                     permutations=permutations, seed=seed)
         blocks = permutation_blocks(inputs)
-        shared = client.scatter(inputs, broadcast=True)
+        shared = client.scatter(inputs, broadcast=True, hash=False)
         n_tasks = min(len(blocks), TASKS_PER_WORKER * _threads(client))
         groups = [g for g in np.array_split(np.arange(len(blocks)), n_tasks) if len(g)]
-        parts = client.scatter([[blocks[i] for i in g] for g in groups])  # data, not graph
+        # hash=False: the same blocks for tax and output would get one key, and the first
+        # call's release could drop the data the second call is about to use
+        parts = client.scatter([[blocks[i] for i in g] for g in groups], hash=False)
         futures = [client.submit(p_of_blocks, shared, part, pure=False) for part in parts]
         p = np.empty(len(inputs.z))
         for plots, values in client.gather(futures):
@@ -235,7 +237,7 @@ def smooth_on(client: Any) -> Callable[..., list[np.ndarray]]:
         for a, b in itertools.pairwise(edges):
             near = inside & (r >= a - halo) & (r < b + halo)
             # the band's points go as data, not inside the task graph
-            points = client.scatter([x[near], y[near], w[near], group[near]])
+            points = client.scatter([x[near], y[near], w[near], group[near]], hash=False)
             futures.append(client.submit(
                 band_density, *points, n_groups, grid, rows=(int(a), int(b)),
                 bandwidth_m=bandwidth_m, truncate=truncate, pure=False))

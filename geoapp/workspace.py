@@ -92,7 +92,79 @@ def _prepare(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame
 
 
-class Workspace:
+class OwnTables:
+    """geoapp's own tables, settings and stored results, read and written alike on every backend.
+
+    A backend provides ``_read_own(sql, params)`` and ``_write_own(work)`` taking SQLite-style
+    SQL (``?`` placeholders): :class:`Workspace` for a GeoPackage,
+    :class:`geoapp.store.postgis.PostgisWorkspace` for PostGIS.
+    """
+
+    def settings_overrides(self) -> dict[str, dict[str, Any]]:
+        """The settings this workspace changed, ``{section: {key: value}}`` (JSON values)."""
+        out: dict[str, dict[str, Any]] = {}
+        for key, value in self._read_own(f"SELECT key, value FROM {SETTINGS_TABLE} ORDER BY key"):
+            section, _, name = key.partition(".")
+            out.setdefault(section, {})[name] = json.loads(value)
+        return out
+
+    def write_settings(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
+        """Replace the stored settings with ``{section: {key: value}}``, in one transaction."""
+        rows = [(f"{section}.{key}", json.dumps(value, ensure_ascii=False))
+                for section, values in overrides.items() for key, value in values.items()]
+
+        def work(con) -> None:
+            con.execute(f"DELETE FROM {SETTINGS_TABLE}")
+            con.executemany(f"INSERT INTO {SETTINGS_TABLE} (key, value) VALUES (?, ?)", rows)
+
+        self._write_own(work)
+
+    def run_record(self, stage: str, year: int) -> tuple[str, dict[str, Any]] | None:
+        """The fingerprint and summary of the stored run of a stage and year, if any."""
+        rows = self._read_own(f"SELECT fingerprint, summary FROM {RUNS_TABLE} "
+                              "WHERE stage = ? AND year = ?", (stage, int(year)))
+        return (rows[0][0], json.loads(rows[0][1])) if rows else None
+
+    def result_items(self, stage: str, year: int, *, name: str | None = None
+                     ) -> list[tuple[str, str, bytes]]:
+        """
+        The stored result items ``(name, kind, data)`` of a stage and year.
+
+        With ``name``, only that item and its dict items (``name/…``).
+        """
+        sql = (f"SELECT name, kind, data FROM {RESULTS_TABLE} WHERE stage = ? AND year = ?")
+        params: tuple = (stage, int(year))
+        if name is not None:
+            sql += " AND (name = ? OR substr(name, 1, ?) = ?)"
+            params += (name, len(name) + 1, f"{name}/")
+        return [(n, k, bytes(d)) for n, k, d in self._read_own(sql + " ORDER BY name", params)]
+
+    def clear_results(self) -> None:
+        """Forget every stored result (the next analysis computes every stage again)."""
+        def work(con) -> None:
+            con.execute(f"DELETE FROM {RUNS_TABLE}")
+            con.execute(f"DELETE FROM {RESULTS_TABLE}")
+
+        self._write_own(work)
+
+    def write_results(self, stage: str, year: int, *, fingerprint: str,
+                      summary: Mapping[str, Any], items: list[tuple[str, str, bytes]]) -> None:
+        """Replace the stored results of a stage and year whole, in one transaction."""
+        def work(con) -> None:
+            for table in (RUNS_TABLE, RESULTS_TABLE):
+                con.execute(f"DELETE FROM {table} WHERE stage = ? AND year = ?", (stage, int(year)))
+            con.executemany(f"INSERT INTO {RESULTS_TABLE} (stage, year, name, kind, data) "
+                            "VALUES (?, ?, ?, ?, ?)",
+                            [(stage, int(year), n, k, bytes(d)) for n, k, d in items])
+            con.execute(f"INSERT INTO {RUNS_TABLE} (stage, year, fingerprint, created_at, "
+                        "summary) VALUES (?, ?, ?, ?, ?)",
+                        (stage, int(year), fingerprint, _now(),
+                         json.dumps(summary, ensure_ascii=False, default=str)))
+
+        self._write_own(work)
+
+
+class Workspace(OwnTables):
     """A geoapp workspace: one GeoPackage file.
 
     Parameters
@@ -482,70 +554,6 @@ class Workspace:
                         for n in present}
             versions = dict(self._read_own(f"SELECT layer, version FROM {VERSIONS_TABLE}"))
         return {n: versions[n] for n in present}
-
-    def settings_overrides(self) -> dict[str, dict[str, Any]]:
-        """The settings this workspace changed, ``{section: {key: value}}`` (JSON values)."""
-        out: dict[str, dict[str, Any]] = {}
-        for key, value in self._read_own(f"SELECT key, value FROM {SETTINGS_TABLE} ORDER BY key"):
-            section, _, name = key.partition(".")
-            out.setdefault(section, {})[name] = json.loads(value)
-        return out
-
-    def write_settings(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
-        """Replace the stored settings with ``{section: {key: value}}``, in one transaction."""
-        rows = [(f"{section}.{key}", json.dumps(value, ensure_ascii=False))
-                for section, values in overrides.items() for key, value in values.items()]
-
-        def work(con: sqlite3.Connection) -> None:
-            con.execute(f"DELETE FROM {SETTINGS_TABLE}")
-            con.executemany(f"INSERT INTO {SETTINGS_TABLE} (key, value) VALUES (?, ?)", rows)
-
-        self._write_own(work)
-
-    def run_record(self, stage: str, year: int) -> tuple[str, dict[str, Any]] | None:
-        """The fingerprint and summary of the stored run of a stage and year, if any."""
-        rows = self._read_own(f"SELECT fingerprint, summary FROM {RUNS_TABLE} "
-                              "WHERE stage = ? AND year = ?", (stage, int(year)))
-        return (rows[0][0], json.loads(rows[0][1])) if rows else None
-
-    def result_items(self, stage: str, year: int, *, name: str | None = None
-                     ) -> list[tuple[str, str, bytes]]:
-        """
-        The stored result items ``(name, kind, data)`` of a stage and year.
-
-        With ``name``, only that item and its dict items (``name/…``).
-        """
-        sql = (f"SELECT name, kind, data FROM {RESULTS_TABLE} WHERE stage = ? AND year = ?")
-        params: tuple = (stage, int(year))
-        if name is not None:
-            sql += " AND (name = ? OR substr(name, 1, ?) = ?)"
-            params += (name, len(name) + 1, f"{name}/")
-        return [(n, k, bytes(d)) for n, k, d in self._read_own(sql + " ORDER BY name", params)]
-
-    def clear_results(self) -> None:
-        """Forget every stored result (the next analysis computes every stage again)."""
-        def work(con: sqlite3.Connection) -> None:
-            con.execute(f"DELETE FROM {RUNS_TABLE}")
-            con.execute(f"DELETE FROM {RESULTS_TABLE}")
-
-        self._write_own(work)
-
-    def write_results(self, stage: str, year: int, *, fingerprint: str,
-                      summary: Mapping[str, Any], items: list[tuple[str, str, bytes]]) -> None:
-        """Replace the stored results of a stage and year whole, in one transaction."""
-        def work(con: sqlite3.Connection) -> None:
-            for table in (RUNS_TABLE, RESULTS_TABLE):
-                con.execute(f"DELETE FROM {table} WHERE stage = ? AND year = ?", (stage, year))
-            con.executemany(f"INSERT INTO {RESULTS_TABLE} (stage, year, name, kind, data) "
-                            "VALUES (?, ?, ?, ?, ?)",
-                            [(stage, int(year), n, k, sqlite3.Binary(d)) for n, k, d in items])
-            con.execute(f"INSERT INTO {RUNS_TABLE} (stage, year, fingerprint, created_at, "
-                        "summary) VALUES (?, ?, ?, ?, ?)",
-                        (stage, int(year), fingerprint, _now(),
-                         json.dumps(summary, ensure_ascii=False, default=str)))
-
-        self._write_own(work)
-
 
 def _own_tables(con: sqlite3.Connection) -> None:
     for sql in _OWN_TABLES_SQL:

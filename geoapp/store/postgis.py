@@ -37,6 +37,7 @@ from geoapp.workspace import (
     RUNS_TABLE,
     SETTINGS_TABLE,
     VERSIONS_TABLE,
+    OwnTables,
     _empty,
     _now,
     _prepare,
@@ -139,7 +140,7 @@ class _SqliteStyle:
         self.con.cursor().executemany(sql.replace("?", "%s"), rows)
 
 
-class PostgisWorkspace:
+class PostgisWorkspace(OwnTables):
     """A geoapp workspace in a PostGIS database.
 
     Parameters
@@ -481,64 +482,6 @@ class PostgisWorkspace:
         present = [n for n in self.layers() if n in SCHEMAS]
         versions = dict(self._read_own(f"SELECT layer, version FROM {VERSIONS_TABLE}"))
         return {n: versions.get(n, "untracked") for n in present}
-
-    def settings_overrides(self) -> dict[str, dict[str, Any]]:
-        """The settings this workspace changed, ``{section: {key: value}}`` (JSON values)."""
-        out: dict[str, dict[str, Any]] = {}
-        for key, value in self._read_own(f"SELECT key, value FROM {SETTINGS_TABLE} ORDER BY key"):
-            section, _, name = key.partition(".")
-            out.setdefault(section, {})[name] = json.loads(value)
-        return out
-
-    def write_settings(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
-        """Replace the stored settings with ``{section: {key: value}}``, in one transaction."""
-        rows = [(f"{section}.{key}", json.dumps(value, ensure_ascii=False))
-                for section, values in overrides.items() for key, value in values.items()]
-
-        def work(con: psycopg.Connection) -> None:
-            con.execute(f"DELETE FROM {SETTINGS_TABLE}")
-            con.executemany(f"INSERT INTO {SETTINGS_TABLE} VALUES (%s, %s)", rows)
-
-        self._write_own(work)
-
-    def run_record(self, stage: str, year: int) -> tuple[str, dict[str, Any]] | None:
-        """The fingerprint and summary of the stored run of a stage and year, if any."""
-        rows = self._read_own(f"SELECT fingerprint, summary FROM {RUNS_TABLE} "
-                              "WHERE stage = %s AND year = %s", (stage, int(year)))
-        return (rows[0][0], json.loads(rows[0][1])) if rows else None
-
-    def result_items(self, stage: str, year: int, *, name: str | None = None
-                     ) -> list[tuple[str, str, bytes]]:
-        """The stored result items ``(name, kind, data)`` of a stage and year."""
-        sql = f"SELECT name, kind, data FROM {RESULTS_TABLE} WHERE stage = %s AND year = %s"
-        params: tuple = (stage, int(year))
-        if name is not None:
-            sql += " AND (name = %s OR starts_with(name, %s))"
-            params += (name, f"{name}/")
-        return [(n, k, bytes(d)) for n, k, d in self._read_own(sql + " ORDER BY name", params)]
-
-    def clear_results(self) -> None:
-        """Forget every stored result (the next analysis computes every stage again)."""
-        def work(con: psycopg.Connection) -> None:
-            con.execute(f"DELETE FROM {RUNS_TABLE}")
-            con.execute(f"DELETE FROM {RESULTS_TABLE}")
-
-        self._write_own(work)
-
-    def write_results(self, stage: str, year: int, *, fingerprint: str,
-                      summary: Mapping[str, Any], items: list[tuple[str, str, bytes]]) -> None:
-        """Replace the stored results of a stage and year whole, in one transaction."""
-        def work(con: psycopg.Connection) -> None:
-            for table in (RUNS_TABLE, RESULTS_TABLE):
-                con.execute(f"DELETE FROM {table} WHERE stage = %s AND year = %s",
-                            (stage, int(year)))
-            con.executemany(f"INSERT INTO {RESULTS_TABLE} VALUES (%s, %s, %s, %s, %s)",
-                                     [(stage, int(year), n, k, d) for n, k, d in items])
-            con.execute(f"INSERT INTO {RUNS_TABLE} VALUES (%s, %s, %s, %s, %s)",
-                        (stage, int(year), fingerprint, _now(),
-                         json.dumps(summary, ensure_ascii=False, default=str)))
-
-        self._write_own(work)
 
     def change_token(self) -> float:
         """A number that changes whenever a layer or the settings change (an app cache key)."""

@@ -28,6 +28,7 @@ import shapely
 
 from analysis.density import enterprise_points
 from analysis.industries import lead_industry_list
+from analysis.keys import isin
 from analysis.overlay import locate_points
 from layers.crs import WORK_CRS
 
@@ -114,7 +115,7 @@ def assign_parks(
     )
     plot_park = plot_park[~plot_park.index.duplicated()]
     plot_ids = enterprises["plot_id"].astype("string")
-    known = plot_ids.isin(plot_park.index).fillna(False).astype(bool)
+    known = isin(plot_ids, plot_park.index)
     via_plot = pd.Series(
         plot_park.reindex(plot_ids.to_numpy()).to_numpy(), index=enterprises.index, dtype="string"
     )

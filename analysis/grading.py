@@ -33,6 +33,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from analysis.keys import isin
+
 CLASSES: tuple[str, ...] = ("A", "B", "C", "D")
 UNRATED = "T"
 
@@ -517,7 +519,7 @@ def grade_plots(
     out = classify(
         score, plots[extra] if extra else None, cutoffs=policy.cutoffs, classes=policy.classes
     )
-    has_firms = ids.isin(firms["plot_id"].dropna().unique())
+    has_firms = isin(ids, firms["plot_id"].dropna().unique())
     out["grade"] = out["grade"].mask(out["grade"].isna() & has_firms, UNRATED)
     out.insert(0, "score", score)
     return out

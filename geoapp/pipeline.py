@@ -17,7 +17,6 @@ import functools
 import hashlib
 import importlib
 import json
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,7 +46,9 @@ STAGES: tuple[str, ...] = ("evaluation", "reclamation", "clusters")
 """Analysis stages in the order they run (a later one may take an earlier one's result)."""
 BACKGROUND_STAGES: frozenset[str] = frozenset({"clusters"})
 """Stages run in a child process (:mod:`geoapp.forked`) while the others go on: the hot spots'
-permutations make clusters the longest stage."""
+permutations make clusters the longest stage. Such a stage's module has ``prepare`` (its work
+on the layers alone, done in the child while this process computes what it needs) and
+``handover`` (the part of those results the child is sent)."""
 
 
 def stage_module(name: str) -> ModuleType:
@@ -375,15 +376,24 @@ def analyse_workspace(
         return from_items(name, ws.result_items(name, year), record[1] if record else {},
                           plot_geometry=geometry)
 
-    def keep(name: str, result: StageResult, items: list | None) -> None:
+    def write(name: str, result: StageResult) -> str | None:
+        """Store a result (here or in a child); what to note when it could not be."""
+        try:
+            ws.write_results(name, year, fingerprint=prints[name], summary=result.summary,
+                             items=to_items(result))
+        except WorkspaceError as exc:  # e.g. a read-only workspace: computed, not kept
+            return f"{name}: results not stored ({exc})"
+        return None
+
+    def noted(note: str | None) -> None:
         nonlocal store
+        if note is not None:
+            run.notes.append(note)
+            store = False
+
+    def keep(name: str, result: StageResult) -> None:
         if store:
-            try:
-                ws.write_results(name, year, fingerprint=prints[name], summary=result.summary,
-                                 items=items if items is not None else to_items(result))
-            except WorkspaceError as exc:  # e.g. a read-only workspace: computed, not kept
-                run.notes.append(f"{name}: results not stored ({exc})")
-                store = False
+            noted(write(name, result))
 
     todo = [name for name in prints if not fresh[name]]
     for name in prints:
@@ -395,72 +405,78 @@ def analyse_workspace(
                 run.results[name] = stored(name)
     background: dict[str, forked.Pending] = {}
 
-    def collect(name: str) -> None:  # a stage running in a child: its result, stored here
+    def failed(name: str, exc: Exception) -> None:  # raised, or recorded to go on
+        if not collect_errors:
+            raise exc
+        run.errors[name] = f"{type(exc).__name__}: {exc}"
+        run.ran.remove(name)
+
+    def collect(name: str) -> None:  # a stage that ran in a child, and stored its result
         try:
-            result, items = background.pop(name).result()
+            result, note = background.pop(name).result()
         except Exception as exc:
-            if not collect_errors:
-                raise
-            run.errors[name] = f"{type(exc).__name__}: {exc}"
-            run.ran.remove(name)
+            failed(name, exc)
             return
-        keep(name, result, items)
+        noted(note)
         run.results[name] = result
 
     remaining = list(todo)
     unstored: list[str] = []  # computed here, stored once a child (if any) is under way
-    preload = _preload([n for n in todo if n in BACKGROUND_STAGES])
-    while remaining:
-        ready = [n for n in remaining
-                 if not any(need in remaining for need in stage_module(n).NEEDS)]
-        if preload is not None and any(n in BACKGROUND_STAGES for n in ready):
-            preload.join()  # no thread may run at a fork
-        # a heavy stage runs in a child while stages that do not need it go on here
-        name = next((n for n in ready if n in BACKGROUND_STAGES and forked.can_fork()
-                     and any(n not in with_needs((m,)) for m in remaining if m != n)),
-                    ready[0])
-        remaining.remove(name)
-        needs = stage_module(name).NEEDS
-        for need in needs:
-            if need in background:
-                collect(need)
-        failed = [n for n in needs if n in run.errors]
-        if failed:
-            run.errors[name] = f"needs {', '.join(failed)}, which failed"
-            continue
-        for need in needs:
-            if need not in run.results:
-                run.results[need] = stored(need)
-        if not layers:
-            layers = analysis_layers(ws, year)
-            memory.release()
-        if progress is not None:
-            progress(name)
-        run.ran.append(name)
-        if name in BACKGROUND_STAGES and remaining and forked.can_fork():
-            background[name] = forked.start(functools.partial(
-                _run_and_encode, name, layers, dict(run.results), year=year,
-                settings=settings, as_of=_as_of(name, as_of, year), encode=store))
-            for done in unstored:  # stored while the child computes, not before it starts
-                keep(done, run.results[done], None)
-            unstored.clear()
-            continue
-        try:
-            result = _run_stage(name, layers, run.results, year=year, settings=settings,
-                                as_of=_as_of(name, as_of, year))
-        except Exception as exc:
-            if not collect_errors:
-                raise
-            run.errors[name] = f"{type(exc).__name__}: {exc}"
-            run.ran.remove(name)
-            continue
-        unstored.append(name)
-        run.results[name] = result
+    if todo and not layers:
+        layers = analysis_layers(ws, year)
         memory.release()
+    # A heavy stage runs in a child while stages that do not need it go on here: the child
+    # starts at once on its own preparation, and is handed the results it needs when ready.
+    for name in todo:
+        if (name in BACKGROUND_STAGES and forked.can_fork()
+                and any(name not in with_needs((m,)) for m in todo if m != name)):
+            background[name] = forked.start(functools.partial(
+                _prepare_run_store, name, layers, year=year, settings=settings,
+                as_of=_as_of(name, as_of, year), write=write if store else None), inbox=True)
+    try:
+        while remaining:
+            ready = [n for n in remaining
+                     if not any(need in remaining for need in stage_module(n).NEEDS)]
+            name = next((n for n in ready if n in background), ready[0])
+            remaining.remove(name)
+            module = stage_module(name)
+            for need in module.NEEDS:
+                if need in background:
+                    collect(need)
+            failed = [n for n in module.NEEDS if n in run.errors]
+            if failed:
+                run.errors[name] = f"needs {', '.join(failed)}, which failed"
+                if name in background:
+                    background.pop(name).cancel()
+                continue
+            for need in module.NEEDS:
+                if need not in run.results:
+                    run.results[need] = stored(need)
+            if progress is not None:
+                progress(name)
+            run.ran.append(name)
+            if name in background:  # its child has prepared: hand it what it needs
+                background[name].send(module.handover(
+                    **{need: run.results[need] for need in module.NEEDS}))
+                for done in unstored:  # stored while the child computes, not before
+                    keep(done, run.results[done])
+                unstored.clear()
+                continue
+            try:
+                result = _run_stage(name, layers, run.results, year=year, settings=settings,
+                                    as_of=_as_of(name, as_of, year))
+            except Exception as exc:
+                failed(name, exc)
+                continue
+            unstored.append(name)
+            run.results[name] = result
+            memory.release()
+    except BaseException:
+        for job in background.values():
+            job.cancel()
+        raise
     for done in unstored:
-        keep(done, run.results[done], None)
-    if preload is not None:
-        preload.join()
+        keep(done, run.results[done])
     run.ran.sort(key=list(prints).index)
 
     def finish() -> None:
@@ -473,26 +489,24 @@ def analyse_workspace(
     return run
 
 
-def _preload(stages: list[str]) -> threading.Thread | None:
-    """Import the heavy modules of stages that will run in a child (their ``IMPORTS``).
+def _prepare_run_store(stage: str, layers, receive: Callable[[], dict[str, Any]], *,
+                       year: int, settings: Settings, as_of: date | None,
+                       write: Callable[[str, StageResult], str | None] | None
+                       ) -> tuple[StageResult, str | None]:
+    """A background stage in its child: ``prepare``, then ``run`` on what ``receive`` hands.
 
-    In a thread, while this process reads the layers and computes what those stages need:
-    the child then starts with them loaded instead of spending a second importing them.
+    ``receive()`` gives the stage's ``handover`` of the results it needs. The child stores its
+    result itself (``write``, unless None), while the parent writes the output folder.
+    Returns the result and the note ``write`` made, if any.
     """
-    modules = [m for name in stages for m in getattr(stage_module(name), "IMPORTS", ())]
-    if not modules or not forked.can_fork():
-        return None
-    thread = threading.Thread(target=lambda: [importlib.import_module(m) for m in modules],
-                              name="geoapp-preload", daemon=True)
-    thread.start()
-    return thread
-
-
-def _run_and_encode(stage: str, layers, results, *, year: int, settings: Settings,
-                    as_of: date | None, encode: bool) -> tuple[StageResult, list | None]:
-    """A stage's result and, to be stored, its encoded items (in the child that ran it)."""
-    result = _run_stage(stage, layers, results, year=year, settings=settings, as_of=as_of)
-    return result, (to_items(result) if encode else None)
+    module = stage_module(stage)
+    prepared = module.prepare(layers, year=year, settings=settings)
+    kwargs: dict[str, Any] = {"year": year, "settings": settings, "prepared": prepared,
+                              **receive()}
+    if as_of is not None:
+        kwargs["as_of"] = as_of
+    result = module.run(layers, **kwargs)
+    return result, (None if write is None else write(stage, result))
 
 
 def output(workspace: str | Path, name: str, *, year: int | None = None,

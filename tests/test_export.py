@@ -366,3 +366,13 @@ def test_csv_joins_lists_into_one_cell(plots, tmp_path):
     listed = plots.assign(reasons=[["idle", "low_tax"], [], ["zone_198"]])
     (path,) = export_layer(listed, tmp_path / "plots.csv")
     assert pd.read_csv(path)["reasons"].tolist() == ["idle；low_tax", np.nan, "zone_198"]
+
+
+def test_sheet_names_read_from_the_workbook_xml_as_excel_lists_them(tmp_path):
+    from geoapp.export import xlsx
+
+    path = tmp_path / "book.xlsx"
+    with xlsx.workbook(path) as book:
+        for name in ("说明", "R&D <2023>", "园区排名"):
+            xlsx.write_sheet(book, name, ["a"], [[1]])
+    assert xlsx.sheet_names(path) == ["说明", "R&D <2023>", "园区排名"]

@@ -55,11 +55,14 @@ def test_the_childs_exception_is_raised_in_the_parent():
     assert out == "True row 3, column 'tax_wan': not a number"
 
 
-def test_a_cancelled_child_is_gone():
-    out = _in_fresh_process("""
+@pytest.mark.parametrize("start", ["forked.start(lambda: time.sleep(60))",
+                                   "forked.start(lambda receive: receive(), inbox=True)"],
+                         ids=["working", "waiting for its message"])
+def test_a_cancelled_child_is_gone(start):
+    out = _in_fresh_process(f"""
         import os, time
         from geoapp import forked
-        job = forked.start(lambda: time.sleep(60))
+        job = {start}
         pid = job._pid
         job.cancel()
         try:
@@ -86,3 +89,48 @@ def test_one_process_when_asked_gives_the_same_result(monkeypatch):
 
     with pytest.raises(ValueError, match="in this process"):
         forked.start(fail).result()
+
+
+def test_a_child_waits_for_what_the_parent_sends_later():
+    out = _in_fresh_process("""
+        import os
+        import numpy as np
+        from geoapp import forked
+        values = np.arange(1_000_001, dtype="float64")  # the child's own part: 500000500000
+        def work(receive):
+            own = float(values.sum())
+            later = receive()  # 2**20 float64, more than a pipe holds at once
+            return os.getpid(), own, float(later.sum())
+        job = forked.start(work, inbox=True)
+        job.send(np.ones(2**20))
+        pid, own, later = job.result()
+        print(job.forked, pid != os.getpid(), own, later)
+    """)
+    assert out == "True True 500000500000.0 1048576.0"
+
+
+def test_a_child_that_failed_before_reading_reports_its_error_not_a_broken_pipe():
+    out = _in_fresh_process("""
+        import time
+        import numpy as np
+        from geoapp import forked
+        def work(receive):
+            raise ValueError("prepare failed: layer 'plots' has no geometry")
+        job = forked.start(work, inbox=True)
+        time.sleep(0.5)  # the child has exited: its inbox is closed
+        job.send(np.ones(2**20))
+        try:
+            job.result()
+        except ValueError as exc:
+            print(exc)
+    """)
+    assert out == "prepare failed: layer 'plots' has no geometry"
+
+
+def test_without_a_child_work_with_an_inbox_runs_when_the_message_is_sent(monkeypatch):
+    monkeypatch.setenv("GEOAPP_PROCESSES", "1")
+    job = forked.start(lambda receive: (os.getpid(), receive() * 2), inbox=True)
+    with pytest.raises(RuntimeError, match="send"):
+        job.result()
+    job.send(21)
+    assert not job.forked and job.result() == (os.getpid(), 42)

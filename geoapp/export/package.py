@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from analysis.keys import isin
 from geoapp.export.formats import _cell
 from geoapp.export.qgis import layer_styles, write_layer_styles
 
@@ -83,16 +84,19 @@ def analysis_plots(tables: Mapping[str, pd.DataFrame]
         found = table.reindex(ids)
         for c in cols:
             out[LEDGER_COLUMNS[c]] = found[c].to_numpy()
-        missing = ~table.index.isin(ids)
+        missing = ~isin(table.index, ids)
         if missing.any():
             unmatched = table[missing].rename(columns=LEDGER_COLUMNS).reset_index()
     return out, unmatched
 
 
+_SEQUENCES = frozenset({list, tuple, set})
+
+
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns with lists (e.g. several reasons) joined into text."""
     objects = [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c].dtype)
-               and frame[c].map(lambda v: isinstance(v, list | tuple | set)).any()]
+               and not _SEQUENCES.isdisjoint(map(type, frame[c].to_numpy()))]
     if not objects:
         return frame
     frame = frame.copy()

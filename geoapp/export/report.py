@@ -187,13 +187,7 @@ def _columns_of(path: Path) -> tuple[str, list[str]]:
             n = sum(1 for _ in fh)
         return f"{n} rows (CSV, UTF-8)", head
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path, read_only=True)
-        try:
-            return f"Excel workbook, sheets: {', '.join(wb.sheetnames)}", []
-        finally:
-            wb.close()
+        return f"Excel workbook, sheets: {', '.join(xlsx.sheet_names(path))}", []
     if suffix == ".tif":
         return ("GeoTIFF raster, float32, in WGS 84 / UTM 51N (EPSG:32651), 100 m cells unless "
                 "configured; density in enterprises (or the weight) per km²"), []

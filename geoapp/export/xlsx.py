@@ -10,10 +10,13 @@ refused with the sheet, row and column named, and the file is not written: Excel
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
@@ -193,3 +196,13 @@ def write_sheet(book: xlsxwriter.Workbook, name: str, heads: list[str], columns:
         for (a, _b, fmt), piece in zip(runs, pieces, strict=True):
             if write_row(r, a, piece, fmt):
                 raise _too_long(name, heads[a:], r, piece)
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheet names of an ``.xlsx`` file, in order, read from ``xl/workbook.xml`` alone.
+
+    (openpyxl would take 0.3 s to import for this.)
+    """
+    with zipfile.ZipFile(path) as book:
+        xml = book.read("xl/workbook.xml").decode("utf-8")
+    return [html.unescape(name) for name in re.findall(r'<sheet [^>]*?name="([^"]*)"', xml)]

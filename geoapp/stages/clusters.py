@@ -14,7 +14,9 @@ Settings: ``[density]``, ``[hotspots]``, ``[grid]``, ``[concentration]``.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -42,8 +44,7 @@ SETTINGS = ("density", "hotspots", "grid", "concentration")
 NEEDS = ("evaluation",)
 """Stages whose results this stage takes."""
 IMPORTS = ("esda", "libpysal.graph")
-"""Heavy modules the hot spots import when they run (loaded ahead when the stage runs in a
-child process: :func:`geoapp.pipeline.analyse_workspace`)."""
+"""Heavy modules the hot spots import when they run (loaded by :func:`prepare`)."""
 
 FIGURE_COLUMNS = ("plot_id", "area_mu", "tax_per_mu", "output_per_mu", "park_id")
 """The evaluation's per-plot figures this stage reads."""
@@ -56,14 +57,19 @@ def _year_rows(enterprises: pd.DataFrame, year: int) -> pd.DataFrame | None:
     return rows if len(rows) else None
 
 
-def plot_figures(evaluated: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def plot_figures(evaluated: pd.DataFrame, geometry: gpd.GeoSeries | None = None
+                 ) -> gpd.GeoDataFrame:
     """
     The evaluation's per-plot figures, with the amounts the grid sums.
 
     Parameters
     ----------
     evaluated
-        The evaluation's plots (:attr:`geoapp.results.EvaluationResult.plots`).
+        The evaluation's plots (:attr:`geoapp.results.EvaluationResult.plots`), or their
+        :data:`FIGURE_COLUMNS` alone (:func:`handover`).
+    geometry
+        The plots' geometry when ``evaluated`` has none: the plots layer's, whose rows the
+        evaluation keeps in order (checked by ``plot_id``).
 
     Returns
     -------
@@ -73,8 +79,10 @@ def plot_figures(evaluated: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         reproduces the evaluation's per-mu figures.
     """
     cols = [c for c in FIGURE_COLUMNS if c in evaluated]
-    out = gpd.GeoDataFrame(evaluated[cols].copy(), geometry=evaluated.geometry.to_numpy(),
-                           crs=evaluated.crs)
+    if geometry is None:
+        geometry = evaluated.geometry
+    out = gpd.GeoDataFrame(evaluated[cols].copy(), geometry=geometry.to_numpy(),
+                           crs=geometry.crs)
     out["area_mu"] = pd.to_numeric(out["area_mu"], errors="coerce").astype("float64")
     for amount in ("tax", "output"):
         per_mu = pd.to_numeric(out[f"{amount}_per_mu"], errors="coerce").astype("float64")
@@ -98,19 +106,95 @@ def _hotspot_table(
     return gpd.GeoDataFrame(data, geometry=plots.geometry, crs=plots.crs)
 
 
+def _ids(frame: pd.DataFrame) -> pd.Index:
+    return pd.Index(frame["plot_id"].to_numpy(dtype=object))
+
+
 def _counts(series: pd.Series) -> dict[str, int]:
     return jsonable(series.value_counts().sort_index().to_dict())
+
+
+@dataclass
+class Prepared:
+    """
+    What the stage computes from the layers alone, before the evaluation exists.
+
+    Attributes
+    ----------
+    enterprises
+        The enterprise rows of the year (None without any).
+    points
+        Their points (:func:`analysis.density.enterprise_points`): the density surfaces and
+        both concentration tables use the same ones.
+    density
+        ``{industry code or "all": DensitySurface}`` of the year.
+    xy
+        The plots' centroids in metres, in the plots layer's order
+        (:func:`analysis.overlay.centroids_m`), or None without plots.
+    """
+
+    enterprises: pd.DataFrame | None
+    points: gpd.GeoSeries | None
+    density: dict[str, Any]
+    xy: np.ndarray | None
+
+
+def prepare(
+    layers: dict[str, pd.DataFrame],
+    *,
+    year: int,
+    settings: Settings = DEFAULT_SETTINGS,
+    xy: np.ndarray | None = None,
+    smooth: Callable[..., list[np.ndarray]] | None = None,
+) -> Prepared:
+    """
+    The stage's work that needs no evaluation: firm points, density surfaces, centroids.
+
+    A process that runs the stage beside the evaluation does this first (and loads the hot
+    spots' :data:`IMPORTS`), then waits for :func:`handover`. Parameters as :func:`run`.
+    """
+    for module in IMPORTS:
+        importlib.import_module(module)
+    enterprises = _year_rows(layer(layers, "enterprises"), year)
+    plots = layer(layers, "plots")
+    located_by = plots if len(plots) else None
+    points = enterprise_points(enterprises, located_by) if enterprises is not None else None
+    surfaces = {}
+    if enterprises is not None:
+        surfaces = density_by_industry(
+            enterprises, located_by, settings=settings.density, points=points, smooth=smooth
+        )
+    if xy is None and len(plots):
+        xy = centroids_m(plots)  # once, for both hot-spot runs and the grid
+    return Prepared(enterprises=enterprises, points=points, density=surfaces, xy=xy)
+
+
+def handover(evaluation: EvaluationResult) -> dict[str, Any]:
+    """
+    What the stage reads of the evaluation, for a process that has run :func:`prepare`.
+
+    Returns
+    -------
+    dict
+        ``{"figures": DataFrame}``: the plots' :data:`FIGURE_COLUMNS`, without geometry
+        (that process has the plots layer, whose rows the evaluation keeps in order), a few
+        numbers a plot instead of the whole evaluation.
+    """
+    plots = evaluation.plots
+    return {"figures": pd.DataFrame(plots[[c for c in FIGURE_COLUMNS if c in plots]])}
 
 
 def run(
     layers: dict[str, pd.DataFrame],
     *,
     year: int,
-    evaluation: EvaluationResult,
+    evaluation: EvaluationResult | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     xy: np.ndarray | None = None,
     smooth: Callable[..., list[np.ndarray]] | None = None,
     p_values: Callable[..., np.ndarray] | None = None,
+    prepared: Prepared | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> ClustersResult:
     """
     Density surfaces, park concentration, hot spots and the per-mu grid for ``year``.
@@ -122,7 +206,7 @@ def run(
     year
         The year of the enterprise rows used.
     evaluation
-        The evaluation of ``year``: per-plot figures and parks.
+        The evaluation of ``year``: per-plot figures and parks (or ``figures``).
     settings
         Reads ``settings.density``, ``.hotspots``, ``.grid`` and ``.concentration``.
     xy, smooth, p_values
@@ -131,22 +215,32 @@ def run(
         (:func:`analysis.overlay.centroids_m`), the density smoothing
         (``smooth`` of :func:`analysis.density.density_by_industry`) and the hot spots'
         p-values (``p_values`` of :func:`analysis.hotspots.hot_spots`). Default: here.
+    prepared
+        :func:`prepare` of these layers, when done already (then ``xy`` and ``smooth`` are
+        its business).
+    figures
+        :func:`handover` of the evaluation, in place of ``evaluation``.
 
     Returns
     -------
     ClustersResult
     """
-    density_settings = settings.density
     hotspot_settings = settings.hotspots
     grid_settings = settings.grid
     conc_settings = settings.concentration
+    given_xy = xy
+    if prepared is None:
+        prepared = prepare(layers, year=year, settings=settings, xy=xy, smooth=smooth)
 
     result = ClustersResult()
-    enterprises = _year_rows(layer(layers, "enterprises"), year)
+    enterprises, points, xy = prepared.enterprises, prepared.points, prepared.xy
     plots, parks, districts = (layer(layers, n) for n in ("plots", "parks", "districts"))
-    # Located once: the density surfaces and both concentration tables use the same points.
     located_by = plots if len(plots) else None
-    points = enterprise_points(enterprises, located_by) if enterprises is not None else None
+    evaluated = evaluation.plots if figures is None else figures
+    layer_rows = "plot_id" in plots and "plot_id" in evaluated and _ids(evaluated).equals(
+        _ids(plots))
+    if figures is not None and not layer_rows:
+        raise ValueError("the handed-over figures are not the plots layer's rows in its order")
 
     summary: dict[str, Any] = {
         "year": int(year),
@@ -154,11 +248,8 @@ def run(
     }
 
     # 1. Density surfaces.
-    surfaces = {}
-    if enterprises is not None:
-        surfaces = density_by_industry(
-            enterprises, located_by, settings=density_settings, points=points, smooth=smooth
-        )
+    density_settings = settings.density
+    surfaces = prepared.density
     result.density = surfaces
     summary["density"] = {
         "weight": density_settings.weight,
@@ -169,11 +260,12 @@ def run(
     }
 
     # 2. Per-mu figures, hot spots and the grid.
+    geometry = None if evaluated is not figures else plots.geometry  # handed over: none
     figures = None
-    if len(evaluation.plots):
-        figures = plot_figures(evaluation.plots)
-        if xy is None:
-            xy = centroids_m(figures)  # once, for both hot-spot runs and the grid
+    if len(evaluated):
+        figures = plot_figures(evaluated, geometry)
+        if not layer_rows and given_xy is None:  # centroids in the evaluation's own order
+            xy = centroids_m(figures)
         hotspots = _hotspot_table(figures, hotspot_settings, xy, p_values)
         result.hotspots = hotspots
         grid = aggregate_to_grid(

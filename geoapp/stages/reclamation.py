@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.efficiency import ratio
+from analysis.keys import isin
 from analysis.overlay import locate_points
 from analysis.projects import (
     aggregate_intensity,
@@ -112,8 +113,8 @@ def _ledger_plots(plots, states, scopes, area, *, as_of, stalled_days, low_ids) 
         out[c] = out[c].map(lambda d: d.isoformat() if isinstance(d, date) else None)
     for c in scopes.columns:
         out[c] = scopes[c].reindex(out.index)
-    out["in_plots_layer"] = out.index.isin(scopes.index)
-    out["on_low_efficiency_list"] = out.index.isin(list(low_ids))
+    out["in_plots_layer"] = isin(out.index, scopes.index)
+    out["on_low_efficiency_list"] = isin(out.index, low_ids)
     geom = plots.set_index(plots["plot_id"].astype(str)).geometry
     geom = geom[~geom.index.duplicated()].reindex(out.index)
     out = out.reset_index()
@@ -169,7 +170,7 @@ def _projects(layers, plots, states, scopes, area) -> tuple[gpd.GeoDataFrame, pd
                                          out["district_investment_intensity"],
                                          name="intensity_vs_district")
     reclaimed_ids = states.index[states["stage"].map(LEDGER_STAGES.index) >= RECLAIMED_RANK]
-    reclaimed = plots[plots["plot_id"].astype(str).isin(reclaimed_ids)][["plot_id", "geometry"]]
+    reclaimed = plots[isin(plots["plot_id"].astype(str), reclaimed_ids)][["plot_id", "geometry"]]
     link = on_reclaimed_land(out, reclaimed)
     out["on_reclaimed_land"] = link["on_reclaimed_land"]
     out["reclaimed_plot_id"] = link["reclaimed_plot_id"]
@@ -267,7 +268,7 @@ def run(
                                  stalled_days=stalled_days, low_ids=low_ids)
     projects, by_park = _projects(layers, plots, states, scopes, area)
     listed = set(states.index)
-    missing = low_table[~low_table["plot_id"].astype(str).isin(listed)] \
+    missing = low_table[~isin(low_table["plot_id"].astype(str), listed)] \
         if "plot_id" in low_table else low_table
     missing = pd.DataFrame(missing[[c for c in _LOW_EFF_COLUMNS if c in missing.columns]]
                            ).reset_index(drop=True)

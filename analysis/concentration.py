@@ -195,6 +195,7 @@ def park_industry_concentration(
     top_n: int = 3,
     points: gpd.GeoSeries | None = None,
     park_of: pd.Series | None = None,
+    district_of: pd.Series | None = None,
 ) -> pd.DataFrame:
     """
     Concentration of each park's industries: shares, rank, LQ against district and city, HHI.
@@ -220,6 +221,9 @@ def park_industry_concentration(
         them; default: located here (once).
     park_of
         :func:`assign_parks` of ``enterprises``, when the caller has it; default: found here.
+    district_of
+        :func:`assign_districts` of ``enterprises``, when the caller has it; default: found
+        here.
 
     Returns
     -------
@@ -239,7 +243,7 @@ def park_industry_concentration(
         {
             "park_id": park_of if park_of is not None
             else assign_parks(enterprises, parks, plots=plots, points=points),
-            "district_code": assign_districts(
+            "district_code": district_of if district_of is not None else assign_districts(
                 enterprises, districts=districts, parks=parks, plots=plots, points=points
             ),
             "industry": enterprises["industry"].astype("string"),

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.concentration import (
+    assign_districts,
     assign_parks,
     lead_industry_outside_parks,
     park_concentration_summary,
@@ -128,6 +129,9 @@ class Prepared:
         both concentration tables use the same ones.
     density
         ``{industry code or "all": DensitySurface}`` of the year.
+    district_of
+        Each enterprise row's district (:func:`analysis.concentration.assign_districts`), or
+        None without enterprises.
     xy
         The plots' centroids in metres, in the plots layer's order
         (:func:`analysis.overlay.centroids_m`), or None without plots.
@@ -136,6 +140,7 @@ class Prepared:
     enterprises: pd.DataFrame | None
     points: gpd.GeoSeries | None
     density: dict[str, Any]
+    district_of: pd.Series | None
     xy: np.ndarray | None
 
 
@@ -148,7 +153,7 @@ def prepare(
     smooth: Callable[..., list[np.ndarray]] | None = None,
 ) -> Prepared:
     """
-    The stage's work that needs no evaluation: firm points, density surfaces, centroids.
+    The stage's work that needs no evaluation: firm points and districts, density, centroids.
 
     A process that runs the stage beside the evaluation does this first (and loads the hot
     spots' :data:`IMPORTS`), then waits for :func:`handover`. Parameters as :func:`run`.
@@ -164,9 +169,14 @@ def prepare(
         surfaces = density_by_industry(
             enterprises, located_by, settings=settings.density, points=points, smooth=smooth
         )
+    district_of, parks = None, layer(layers, "parks")
+    if enterprises is not None and len(parks):  # for the parks' concentration
+        district_of = assign_districts(enterprises, districts=layer(layers, "districts"),
+                                       parks=parks, plots=located_by, points=points)
     if xy is None and len(plots):
         xy = centroids_m(plots)  # once, for both hot-spot runs and the grid
-    return Prepared(enterprises=enterprises, points=points, density=surfaces, xy=xy)
+    return Prepared(enterprises=enterprises, points=points, density=surfaces,
+                    district_of=district_of, xy=xy)
 
 
 def handover(evaluation: EvaluationResult) -> dict[str, Any]:
@@ -294,7 +304,7 @@ def run(
         table = park_industry_concentration(
             enterprises, parks, plots=park_plots, districts=districts,
             measure=conc_settings.measure, top_n=conc_settings.top_n, points=points,
-            park_of=park_of,
+            park_of=park_of, district_of=prepared.district_of,
         )
         parks_summary = park_concentration_summary(table)
         outside = lead_industry_outside_parks(enterprises, parks, plots=park_plots,

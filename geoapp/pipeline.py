@@ -18,7 +18,6 @@ import hashlib
 import importlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -35,7 +34,7 @@ from geoapp.intake import (  # noqa: F401 -- loading and checking live there; na
     import_file,
     workspace_report,
 )
-from geoapp.results import StageResult, from_items, to_items
+from geoapp.results import Analysis, StageResult, from_items, to_items
 from geoapp.settings import Settings
 from geoapp.store import open_workspace
 from geoapp.workspace import Workspace
@@ -46,9 +45,10 @@ STAGES: tuple[str, ...] = ("evaluation", "reclamation", "clusters")
 """Analysis stages in the order they run (a later one may take an earlier one's result)."""
 BACKGROUND_STAGES: frozenset[str] = frozenset({"clusters"})
 """Stages run in a child process (:mod:`geoapp.forked`) while the others go on: the hot spots'
-permutations make clusters the longest stage. Such a stage's module has ``prepare`` (its work
-on the layers alone, done in the child while this process computes what it needs) and
-``handover`` (the part of those results the child is sent)."""
+permutations make clusters the longest stage. Such a stage needs one stage, and its module has
+``prepare`` (its work on the layers alone, done in the child while this process computes what
+it needs) and ``handover(plots)`` (what the child is sent of the per-plot table of the stage it
+needs, as soon as that stage's ``run`` calls ``plots_ready``)."""
 
 
 def stage_module(name: str) -> ModuleType:
@@ -142,9 +142,9 @@ def _as_of(stage: str, as_of: date | None, year: int) -> date | None:
 
 
 def _run_stage(stage: str, layers: dict[str, pd.DataFrame], results: dict[str, StageResult], *,
-               year: int, settings: Settings, as_of: date | None) -> StageResult:
+               year: int, settings: Settings, as_of: date | None, **hooks: Any) -> StageResult:
     module = stage_module(stage)
-    kwargs: dict[str, Any] = {"year": year, "settings": settings}
+    kwargs: dict[str, Any] = {"year": year, "settings": settings, **hooks}
     kwargs.update({need: results[need] for need in module.NEEDS})
     if stage == "reclamation":
         kwargs["as_of"] = as_of
@@ -194,55 +194,6 @@ def run_analysis(
         results[name] = _run_stage(name, layers, results, year=year, settings=settings,
                                    as_of=_as_of(name, as_of, year))
     return results
-
-
-@dataclass
-class Analysis:
-    """
-    The results of a workspace for one year, fresh, with what it took to get them.
-
-    Attributes
-    ----------
-    year
-        Evaluation year.
-    settings
-        The settings the results were computed with.
-    results
-        ``{stage: result}`` of the stages asked for and those they need.
-    ran, reused
-        Stages computed now, and stages read back from the workspace.
-    fingerprints
-        ``{stage: fingerprint}``.
-    errors
-        ``{stage: message}`` of stages that failed (only when the caller collects errors).
-    notes
-        What the caller should know, e.g. that results could not be stored.
-    pending
-        Stages still running in a child process (``analyse_workspace(wait=False)``): not in
-        :attr:`results` until :meth:`finish`.
-    """
-
-    year: int
-    settings: Settings
-    results: dict[str, StageResult] = field(default_factory=dict)
-    ran: list[str] = field(default_factory=list)
-    reused: list[str] = field(default_factory=list)
-    fingerprints: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    pending: tuple[str, ...] = ()
-    _finish: Callable[[], None] | None = field(default=None, repr=False)
-
-    def finish(self) -> dict[str, StageResult]:
-        """The complete :attr:`results`, after waiting for the :attr:`pending` stages.
-
-        Those stages' results are stored as they arrive; without pending stages this is
-        :attr:`results` as it is.
-        """
-        if self._finish is not None:
-            self._finish()
-            self._finish, self.pending = None, ()
-        return self.results
 
 
 def plot_geometry_reader(ws: Workspace, layers: Mapping[str, pd.DataFrame] | None = None
@@ -411,6 +362,12 @@ def analyse_workspace(
         run.errors[name] = f"{type(exc).__name__}: {exc}"
         run.ran.remove(name)
 
+    handed: set[str] = set()
+
+    def hand(name: str, plots: pd.DataFrame) -> None:  # to a stage waiting in its child
+        background[name].send(stage_module(name).handover(plots))
+        handed.add(name)
+
     def collect(name: str) -> None:  # a stage that ran in a child, and stored its result
         try:
             result, note = background.pop(name).result()
@@ -456,15 +413,22 @@ def analyse_workspace(
                 progress(name)
             run.ran.append(name)
             if name in background:  # its child has prepared: hand it what it needs
-                background[name].send(module.handover(
-                    **{need: run.results[need] for need in module.NEEDS}))
+                if name not in handed:  # (its need was stored, not computed now)
+                    hand(name, run.results[module.NEEDS[0]].plots)
                 for done in unstored:  # stored while the child computes, not before
                     keep(done, run.results[done])
                 unstored.clear()
                 continue
+            waiting = [b for b in background if b not in handed
+                       and name in stage_module(b).NEEDS]
+
+            def ready(plots: pd.DataFrame, waiting: list[str] = waiting) -> None:
+                for b in waiting:  # handed over before this stage's rankings are made
+                    hand(b, plots)
             try:
                 result = _run_stage(name, layers, run.results, year=year, settings=settings,
-                                    as_of=_as_of(name, as_of, year))
+                                    as_of=_as_of(name, as_of, year),
+                                    **({"plots_ready": ready} if waiting else {}))
             except Exception as exc:
                 failed(name, exc)
                 continue

@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis.density import DensitySurface
 from geoapp.rasters import geotiff_bytes, read_geotiff
+from geoapp.settings import Settings
 
 PLOT_GEOMETRY = {"geometry": "plots"}
 """Field metadata: the table's geometry is the plots layer's, joined back by ``plot_id``."""
@@ -139,6 +140,55 @@ RESULT_TYPES: dict[str, type] = {
 """The result class of each stage."""
 
 StageResult = EvaluationResult | ReclamationResult | ClustersResult
+
+
+@dataclass
+class Analysis:
+    """
+    The results of a workspace for one year, fresh, with what it took to get them.
+
+    Attributes
+    ----------
+    year
+        Evaluation year.
+    settings
+        The settings the results were computed with.
+    results
+        ``{stage: result}`` of the stages asked for and those they need.
+    ran, reused
+        Stages computed now, and stages read back from the workspace.
+    fingerprints
+        ``{stage: fingerprint}``.
+    errors
+        ``{stage: message}`` of stages that failed (only when the caller collects errors).
+    notes
+        What the caller should know, e.g. that results could not be stored.
+    pending
+        Stages still running in a child process (``analyse_workspace(wait=False)``): not in
+        :attr:`results` until :meth:`finish`.
+    """
+
+    year: int
+    settings: Settings
+    results: dict[str, StageResult] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    pending: tuple[str, ...] = ()
+    _finish: Callable[[], None] | None = field(default=None, repr=False)
+
+    def finish(self) -> dict[str, StageResult]:
+        """The complete :attr:`results`, after waiting for the :attr:`pending` stages.
+
+        Those stages' results are stored as they arrive; without pending stages this is
+        :attr:`results` as it is.
+        """
+        if self._finish is not None:
+            self._finish()
+            self._finish, self.pending = None, ()
+        return self.results
 
 
 def tables(result: StageResult) -> dict[str, pd.DataFrame]:

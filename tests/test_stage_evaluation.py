@@ -136,6 +136,17 @@ def test_plot_overlays_and_per_mu_values(result):
     assert plots.loc["P1", "plot_ratio"] == pytest.approx(1.5, rel=1e-6)
 
 
+def test_the_plots_are_handed_out_final_before_the_rankings(layers):
+    seen = []
+    out = evaluation.run(layers, year=2023, settings=Settings(),
+                         plots_ready=lambda plots: seen.append(plots.copy()))
+    assert len(seen) == 1
+    handed = seen[0]
+    pd.testing.assert_frame_equal(pd.DataFrame(handed), pd.DataFrame(out.plots))
+    assert handed.set_index("plot_id").loc["P1", "tax_per_mu"] == pytest.approx(99 / 15,
+                                                                                rel=1e-6)
+
+
 def test_enterprises_are_apportioned_graded_and_explained(result):
     ents = files(result)["enterprises.csv"].set_index("ent_id")
     # tenants of P1 by floor area 1000 : 2000 of 15 mu

@@ -155,7 +155,7 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     hundreds of thousands of rows; the table is always in ``enterprises.parquet``).
     ``geojson``, ``csv``: copies of the layers and long tables (:func:`write_outputs`).
     ``finish``: gives the complete results when some stages still run in a child
-    (:meth:`geoapp.pipeline.Analysis.finish`); report.xlsx, which needs only the stages in
+    (:meth:`geoapp.results.Analysis.finish`); report.xlsx, which needs only the stages in
     ``results``, is written meanwhile by another child (:mod:`geoapp.forked`).
 
     Returns

@@ -179,9 +179,14 @@ def prepare(
                     district_of=district_of, xy=xy)
 
 
-def handover(evaluation: EvaluationResult) -> dict[str, Any]:
+def handover(plots: pd.DataFrame) -> dict[str, Any]:
     """
     What the stage reads of the evaluation, for a process that has run :func:`prepare`.
+
+    Parameters
+    ----------
+    plots
+        The evaluation's plots (:attr:`geoapp.results.EvaluationResult.plots`).
 
     Returns
     -------
@@ -190,7 +195,6 @@ def handover(evaluation: EvaluationResult) -> dict[str, Any]:
         (that process has the plots layer, whose rows the evaluation keeps in order), a few
         numbers a plot instead of the whole evaluation.
     """
-    plots = evaluation.plots
     return {"figures": pd.DataFrame(plots[[c for c in FIGURE_COLUMNS if c in plots]])}
 
 

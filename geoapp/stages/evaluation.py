@@ -8,6 +8,7 @@ Every number comes from :mod:`analysis`; this module only wires layers and setti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -217,6 +218,7 @@ def run(
     year: int,
     settings: Settings = DEFAULT_SETTINGS,
     plots: gpd.GeoDataFrame | None = None,
+    plots_ready: Callable[[gpd.GeoDataFrame], None] | None = None,
 ) -> EvaluationResult:
     """
     Evaluate ``year``: efficiency, grades, low-efficiency list, park/town/district rankings.
@@ -234,6 +236,10 @@ def run(
         :func:`derive_plots` of ``layers`` when the caller derived them already (a cluster
         engine derives them partition by partition: the function is plot by plot); default:
         derived here.
+    plots_ready
+        Called with the evaluated plots (the result's ``plots``, final) as soon as they are,
+        before the rankings: a stage waiting for per-plot figures in another process starts
+        a second sooner.
 
     Returns
     -------
@@ -264,6 +270,8 @@ def run(
     table = _plot_table(
         plots, firms, projects, year=year, policy=policy, thresholds=thresholds, rules=rules,
     )
+    if plots_ready is not None:
+        plots_ready(table)
 
     cols = [c for c in ENTERPRISE_COLUMNS if c in current]
     enterprises_out = pd.concat([current[cols], indicators, graded], axis=1)

@@ -136,7 +136,7 @@ def test_plot_overlays_and_per_mu_values(result):
     assert plots.loc["P1", "plot_ratio"] == pytest.approx(1.5, rel=1e-6)
 
 
-def test_the_plots_are_handed_out_final_before_the_rankings(layers):
+def test_the_plots_handed_out_early_are_the_final_plots(layers):
     seen = []
     out = evaluation.run(layers, year=2023, settings=Settings(),
                          plots_ready=lambda plots: seen.append(plots.copy()))

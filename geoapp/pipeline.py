@@ -400,9 +400,9 @@ def analyse_workspace(
             for need in module.NEEDS:
                 if need in background:
                     collect(need)
-            failed = [n for n in module.NEEDS if n in run.errors]
-            if failed:
-                run.errors[name] = f"needs {', '.join(failed)}, which failed"
+            broken = [n for n in module.NEEDS if n in run.errors]
+            if broken:
+                run.errors[name] = f"needs {', '.join(broken)}, which failed"
                 if name in background:
                     background.pop(name).cancel()
                 continue

@@ -3,6 +3,7 @@ same values as the stage results, copies and the full report only when asked."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -201,3 +202,53 @@ def test_forked_run_writes_what_one_process_writes(demo_workspace, tmp_path):
     for name in sheets[0].sheetnames[1:]:  # the 说明 sheet carries the date
         rows = [list(s[name].iter_rows(values_only=True)) for s in sheets]
         assert rows[0] == rows[1], name
+
+
+@pytest.mark.parametrize("failing", ["evaluation", "clusters"])
+def test_a_failing_stage_is_reported_and_leaves_no_child(demo_workspace, tmp_path, failing):
+    """In a fresh process (so the clusters stage runs in its child): a stage that fails is
+    recorded when errors are collected, the stages that need it are not run, the others are
+    stored, and no child process is left behind."""
+    import subprocess
+    import sys
+    import textwrap
+
+    ws = tmp_path / "ws.gpkg"
+    shutil.copy(demo_workspace, ws)
+    code = textwrap.dedent(f"""
+        import os
+        from geoapp import forked, pipeline
+        from geoapp.stages import {failing} as stage
+        def broken(*args, **kwargs):
+            raise ValueError("row 7, column 'tax_wan': not a number")
+        stage.run = broken
+        assert forked.can_fork()
+        run = pipeline.analyse_workspace({str(ws)!r}, year={YEAR}, collect_errors=True)
+        for name in sorted(run.errors):
+            print(name, "|", run.errors[name])
+        print("stored:", sorted(run.results))
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            print("a child is left")
+        except ChildProcessError:
+            print("no child left")
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "GEOAPP_PROCESSES"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    if failing == "evaluation":
+        assert lines == [
+            "clusters | needs evaluation, which failed",
+            "evaluation | ValueError: row 7, column 'tax_wan': not a number",
+            "reclamation | needs evaluation, which failed",
+            "stored: []",
+            "no child left",
+        ]
+    else:
+        assert lines == [
+            "clusters | ValueError: row 7, column 'tax_wan': not a number",
+            "stored: ['evaluation', 'reclamation']",
+            "no child left",
+        ]

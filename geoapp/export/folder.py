@@ -155,8 +155,8 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     hundreds of thousands of rows; the table is always in ``enterprises.parquet``).
     ``geojson``, ``csv``: copies of the layers and long tables (:func:`write_outputs`).
     ``finish``: gives the complete results when some stages still run in a child
-    (:meth:`geoapp.results.Analysis.finish`); report.xlsx, which needs only the stages in
-    ``results``, is written meanwhile by another child (:mod:`geoapp.forked`).
+    (:meth:`geoapp.results.Analysis.finish`). report.xlsx is then written by another child
+    (:mod:`geoapp.forked`) while this process writes the other files.
 
     Returns
     -------
@@ -166,17 +166,12 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
         path = stage / "report.xlsx"
         job = None
-        if not public:  # the report's tables are ready: written by a child meanwhile
-            job = forked.start(functools.partial(
-                report.xlsx_report, outputs.output_tables(results), path,
-                enterprises=full_report))
         try:
-            if finish is not None:
+            if finish is not None:  # the stages still running in a child have both cores
                 results = finish()
             tables = published_tables(results, public)  # once: suppression is costly
-            if job is None:
-                job = forked.start(functools.partial(
-                    report.xlsx_report, tables, path, public=public, enterprises=full_report))
+            job = forked.start(functools.partial(  # written by a child while the rest is
+                report.xlsx_report, tables, path, public=public, enterprises=full_report))
             files = write_outputs(results, stage, extra_summary=summary, public=public,
                                   tables=tables, geojson=geojson, csv=csv)
             if comparison:

@@ -34,7 +34,14 @@ from geoapp.intake import (  # noqa: F401 -- loading and checking live there; na
     import_file,
     workspace_report,
 )
-from geoapp.results import Analysis, StageResult, from_items, to_items
+from geoapp.results import (
+    Analysis,
+    StageResult,
+    attach_plot_geometry,
+    detach_plot_geometry,
+    from_items,
+    to_items,
+)
 from geoapp.settings import Settings
 from geoapp.store import open_workspace
 from geoapp.workspace import Workspace
@@ -370,17 +377,18 @@ def analyse_workspace(
 
     def collect(name: str) -> None:  # a stage that ran in a child, and stored its result
         try:
-            result, note = background.pop(name).result()
+            result, columns, note = background.pop(name).result()
         except Exception as exc:
             failed(name, exc)
             return
         noted(note)
-        run.results[name] = result
+        run.results[name] = attach_plot_geometry(result, columns, geometry)
 
     remaining = list(todo)
     unstored: list[str] = []  # computed here, stored once a child (if any) is under way
     if todo and not layers:
         layers = analysis_layers(ws, year)
+        geometry = plot_geometry_reader(ws, layers)  # the plots read now, not read again
         memory.release()
     # A heavy stage runs in a child while stages that do not need it go on here: the child
     # starts at once on its own preparation, and is handed the results it needs when ready.
@@ -456,12 +464,13 @@ def analyse_workspace(
 def _prepare_run_store(stage: str, layers, receive: Callable[[], dict[str, Any]], *,
                        year: int, settings: Settings, as_of: date | None,
                        write: Callable[[str, StageResult], str | None] | None
-                       ) -> tuple[StageResult, str | None]:
+                       ) -> tuple[StageResult, dict[str, str], str | None]:
     """A background stage in its child: ``prepare``, then ``run`` on what ``receive`` hands.
 
     ``receive()`` gives the stage's ``handover`` of the results it needs. The child stores its
-    result itself (``write``, unless None), while the parent writes the output folder.
-    Returns the result and the note ``write`` made, if any.
+    result itself (``write``, unless None). Returns the result without the plots' geometry
+    (:func:`geoapp.results.detach_plot_geometry`: the parent has it), and the note ``write``
+    made, if any.
     """
     module = stage_module(stage)
     prepared = module.prepare(layers, year=year, settings=settings)
@@ -470,7 +479,8 @@ def _prepare_run_store(stage: str, layers, receive: Callable[[], dict[str, Any]]
     if as_of is not None:
         kwargs["as_of"] = as_of
     result = module.run(layers, **kwargs)
-    return result, (None if write is None else write(stage, result))
+    note = None if write is None else write(stage, result)
+    return (*detach_plot_geometry(result), note)
 
 
 def output(workspace: str | Path, name: str, *, year: int | None = None,

@@ -200,3 +200,32 @@ def test_file_slug():
     assert file_slug("new_materials") == "new_materials"
     assert file_slug("新材料 x/y") == "x_y"
     assert file_slug("新材料") == "unknown"
+
+
+def test_prepared_in_a_child_and_handed_the_plots_gives_the_same_result(both):
+    """The forked route (prepare, then the five handed-over columns, geometry detached for the
+    trip back and attached by plot_id) gives the stage's result value for value."""
+    import pickle
+
+    from geoapp.results import attach_plot_geometry, detach_plot_geometry
+    from geoapp.stages.clusters import handover, prepare
+
+    result, evaluated = both
+    layers = layers_fixture()
+    prepared = prepare(layers, year=2023, settings=SETTINGS)
+    handed = pickle.loads(pickle.dumps(handover(evaluated.plots)))
+    assert list(handed["figures"].columns) == ["plot_id", "area_mu", "tax_per_mu",
+                                               "output_per_mu", "park_id"]
+    forked = run(layers, year=2023, settings=SETTINGS, prepared=prepared, **handed)
+    sent, columns = detach_plot_geometry(forked)
+    assert columns == {"hotspots": "geometry"} and sent.hotspots["geometry"].isna().all()
+    back = pickle.loads(pickle.dumps(sent))
+    plots = layers["plots"]
+    geometry = plots.geometry.set_axis(pd.Index(plots["plot_id"].astype("string")))
+    back = attach_plot_geometry(back, columns, lambda: geometry)
+    pd.testing.assert_frame_equal(pd.DataFrame(back.hotspots).drop(columns="geometry"),
+                                  pd.DataFrame(result.hotspots).drop(columns="geometry"))
+    assert back.hotspots.geometry.geom_equals_exact(result.hotspots.geometry, 0).all()
+    pd.testing.assert_frame_equal(back.concentration, result.concentration)
+    assert back.summary == result.summary
+    assert set(back.density) == set(result.density)

@@ -131,7 +131,7 @@ class Prepared:
         ``{industry code or "all": DensitySurface}`` of the year.
     district_of
         Each enterprise row's district (:func:`analysis.concentration.assign_districts`), or
-        None without enterprises.
+        None without enterprises or parks (it serves the parks' concentration).
     xy
         The plots' centroids in metres, in the plots layer's order
         (:func:`analysis.overlay.centroids_m`), or None without plots.

@@ -335,3 +335,57 @@ def test_district_totals_do_not_depend_on_plot_count(demo):
     rec = (led["district"] == BAOSHAN) & (led["stage"] == "reclaimed") & (led["year"] == "2023")
     assert 1000 <= led.loc[rec, "reclaimed_mu"].sum() <= 1999
     assert np.isclose(len(small["plots"]), 300, rtol=0.1)
+
+
+# -- more plots than the fixed zones hold -----------------------------------------------------
+
+def test_more_plots_than_the_fixed_zones_hold_grow_the_zones(demo):
+    # the grown path, cheaply: the fixed layout "holds" 1500 plots here instead of 1.4 million
+    grown = build_demo(seed=0, n_plots=2000, fixed_layout_plots=1500)
+    zones, fixed = grown["zones"].to_crs(WORK_CRS), demo["zones"].to_crs(WORK_CRS)
+    n_fixed = len(fixed)
+    # the fixed layout comes first, unchanged; the added zones are synthetic 195 zones
+    assert zones.geometry.iloc[:n_fixed].equals(fixed.geometry)
+    assert zones["zone_id"].iloc[:n_fixed].tolist() == fixed["zone_id"].tolist()
+    added = zones.iloc[n_fixed:]
+    assert len(added) > 20 and (added["zone_type"] == "195").all()
+    assert added["name"].str.endswith("(合成)").all()
+    # zoned land grows as n_plots / (0.8 × 1500): 109 km² × 1.667 ≈ 182 km² (a zone over)
+    zoned_m2, fixed_m2 = zones.area.sum(), fixed.area.sum()
+    assert fixed_m2 == pytest.approx(108.95e6, rel=1e-3)
+    assert zoned_m2 / fixed_m2 == pytest.approx(2000 / 1200, abs=0.04)
+    # shared by the districts' areas: Jinshan (667 km²) gets about twice Baoshan's (316 km²)
+    by_district = added.area.groupby(_district_of(added["zone_id"])).sum()
+    assert by_district[JINSHAN] / by_district[BAOSHAN] == pytest.approx(667 / 316, rel=0.15)
+    # no overlaps, every zone inside its district
+    assert shapely.union_all(zones.geometry.to_numpy()).area == pytest.approx(zoned_m2, rel=1e-9)
+    districts = grown["districts"].set_index("code").geometry
+    assert grown["zones"].geometry.within(
+        districts.loc[_district_of(grown["zones"]["zone_id"])].set_axis(zones.index)).all()
+
+    plots = grown["plots"]
+    assert abs(len(plots) - 2000) <= 0.05 * 2000
+    assert plots["plot_id"].str.match(r"^(BS|JS)-\d{6}$").all()
+    assert plots.geometry.is_valid.all()
+    assert plots.geometry.within(districts.loc[_district_of(plots["plot_id"])].set_axis(
+        plots.index)).all()
+    # every plot lies in a zone (up to the lon/lat round trip), and many in the added ones
+    work = plots.geometry.to_crs(WORK_CRS)
+    union = shapely.union_all(zones.geometry.to_numpy())
+    assert (shapely.area(shapely.intersection(work.to_numpy(), union)) / work.area
+            > 0.999).all()
+    assert work.intersects(shapely.union_all(added.geometry.to_numpy())).sum() > 600
+    # areas in mu, measured in metres: lots of ≈ 80 000 m² fill ≈ 88 % of the zones
+    mu = work.area / M2_PER_MU
+    assert mu.sum() * M2_PER_MU / zoned_m2 == pytest.approx(0.88, abs=0.04)
+    assert 50 < mu.median() < 110
+    # district totals stay calibrated; the metadata says what was done
+    ent = grown["enterprises"]
+    sel = (_district_of(ent["plot_id"]) == BAOSHAN) & (ent["scale"] == "above") \
+        & (ent["year"] == 2022)
+    assert ent.loc[sel, "output_wan"].sum() == pytest.approx(26_340_000, rel=0.05)
+    meta = grown["_metadata"]
+    assert meta["synthetic"] is True
+    assert f"{len(added)} more synthetic 195 zones" in meta["description"]
+    assert "scale test" in meta["description"]
+    assert "scale test" not in demo["_metadata"]["description"]

@@ -33,7 +33,7 @@ import shapely
 from geoapp.boundaries import load_districts
 from geoapp.demo.common import BAOSHAN, JINSHAN
 from geoapp.demo.economy import make_enterprises, make_projects, make_targets
-from geoapp.demo.layout import make_layout, make_towns
+from geoapp.demo.layout import grow_zones, make_layout, make_towns
 from geoapp.demo.ledger import make_ledger
 from geoapp.demo.plots import cut_plots, plot_attributes
 from layers.crs import STORE_CRS, WORK_CRS
@@ -43,6 +43,14 @@ BUILD_STEPS = (
     "targets", "store",
 )
 """The steps of :func:`build_demo`; ``progress(1)`` is called after each."""
+
+FIXED_LAYOUT_PLOTS = 1_400_000
+"""Up to this many requested plots the zones are the fixed layout's (≈ 109 km²); above it,
+:func:`build_demo` adds zones (see its ``fixed_layout_plots``)."""
+GROWN_LAND_SHARE = 0.8
+"""Above :data:`FIXED_LAYOUT_PLOTS`, each requested plot gets the zoned land a plot gets at
+``GROWN_LAND_SHARE × FIXED_LAYOUT_PLOTS`` requested plots (1.12 million: lots of ≈ 80 m², where
+the fixed layout's calibration still lands on its count)."""
 
 LAYER_NAMES = (
     "districts", "towns", "zones", "parks", "plots", "enterprises", "projects", "ledger",
@@ -54,6 +62,7 @@ LAYER_NAMES = (
 
 def build_demo(
     *, seed: int = 0, n_plots: int = 4000, progress: Callable[[int], object] | None = None,
+    fixed_layout_plots: int = FIXED_LAYOUT_PLOTS,
 ) -> dict[str, Any]:
     """Build the synthetic demo workspace: all nine layers, deterministic for a seed.
 
@@ -65,10 +74,17 @@ def build_demo(
         Approximate number of plots (within a few % from about 300 up; the fixed ≈ 110 km² of
         zoned land gives at least ~200 plots). Plots are a few to a few hundred mu at the
         default 4000 and smaller when ``n_plots`` is huge; district totals (output, tax, mu
-        reclaimed) do not depend on it.
+        reclaimed) do not depend on it. Above ``fixed_layout_plots`` the two districts get
+        more synthetic 195 zones (:func:`geoapp.demo.layout.grow_zones`) so the zoned land
+        grows with ``n_plots`` (``n_plots / (0.8 fixed_layout_plots)`` times the fixed
+        layout's): 2 000 000 plots cut ≈ 195 km² of zones into lots of ≈ 80 m², 3 000 000
+        about 290 km² (of the districts' 856 km²).
     progress
         Called as ``progress(1)`` after each of the ``len(BUILD_STEPS)`` steps (e.g. a
         ``tqdm(total=len(BUILD_STEPS)).update``).
+    fixed_layout_plots
+        Requested plots up to which the zones are the fixed layout's (:data:`FIXED_LAYOUT_PLOTS`;
+        tests lower it to exercise the grown layout cheaply).
 
     Returns
     -------
@@ -91,6 +107,13 @@ def build_demo(
     step(1)
 
     layout = make_layout(seed, districts_work)
+    n_fixed = len(layout.zones)
+    fixed_m2 = sum(g.area for g in layout.zones["geometry"])
+    grown = n_plots > fixed_layout_plots
+    if grown:
+        extra_m2 = fixed_m2 * (n_plots / (GROWN_LAND_SHARE * fixed_layout_plots) - 1)
+        layout = grow_zones(seed, layout, districts_work, extra_m2)
+    zoned_m2 = sum(g.area for g in layout.zones["geometry"])
     step(1)
 
     cut = cut_plots(seed, layout, n_plots)
@@ -151,6 +174,12 @@ def build_demo(
             "are generated shapes at plausible places), and every enterprise, project, ledger "
             "event and figure. Enterprise names end in (合成) and credit codes start with SYN; "
             "none is a real enterprise."
+            + (f" At {n_plots} requested plots (more than the {fixed_layout_plots} the fixed "
+               f"{fixed_m2 / 1e6:.0f} km² of zones hold), {len(layout.zones) - n_fixed} more "
+               "synthetic 195 zones were placed at random inside the two districts "
+               f"({zoned_m2 / 1e6:.0f} km² of zones in all, a plot per "
+               f"{zoned_m2 / len(plots):.0f} m² of zone): a scale test, not a plausible layout."
+               if grown else "")
         ),
         "calibration": {
             BAOSHAN: "above-scale output 2022 scaled to 2634 亿元 (published 规上工业总产值) "

@@ -198,30 +198,43 @@ class Layout:
     regions: pd.DataFrame  # zone_idx, park_id (None outside parks), geometry
 
 
+class _Placer:
+    """Zones placed so far, 100 m inside their district and 60 m apart (WORK_CRS)."""
+
+    def __init__(self, districts_work: dict[str, Any], zones=(), frames=()):
+        self.inner = {d: g.buffer(-100.0) for d, g in districts_work.items()}
+        self.zones: list[dict] = list(zones)
+        self.frames: list[_Frame] = list(frames)
+        self.taken = {d: shapely.Polygon() for d in districts_work}
+        for z in self.zones:
+            self.taken[z["district"]] = self.taken[z["district"]].union(z["geometry"])
+        self.count = {d: sum(z["district"] == d for z in self.zones) for d in districts_work}
+
+    def add(self, district, zone_type, name, frame, local, mix):
+        """Add the zone ``frame.geometry(local)`` minus what is taken; its index, or None."""
+        world = frame.geometry(local)
+        geom = world.intersection(self.inner[district]).difference(
+            self.taken[district].buffer(60.0))
+        geom = _polygonal(geom, min_area=2_000.0)
+        if geom is None:
+            return None
+        self.taken[district] = self.taken[district].union(geom)
+        self.count[district] += 1
+        zid = f"{DISTRICT_PREFIX[district]}-{zone_type}-{self.count[district]:02d}"
+        self.zones.append({"zone_id": zid, "zone_type": zone_type, "name": name,
+                           "district": district, "geometry": geom, "mix": mix})
+        self.frames.append(frame)
+        return len(self.zones) - 1
+
+
 def make_layout(seed: int, districts_work: dict[str, Any]) -> Layout:
     """Place the 104 blocks with their parks, then the scattered 195 and 198 areas."""
     rng = random_stream(seed, 1)
     to_work = Transformer.from_crs(STORE_CRS, WORK_CRS, always_xy=True)
-    inner = {d: g.buffer(-100.0) for d, g in districts_work.items()}
-    taken = {d: shapely.Polygon() for d in districts_work}
-    zones, frames = [], []
+    placer = _Placer(districts_work)
+    inner, taken, zones, add_zone = placer.inner, placer.taken, placer.zones, placer.add
     park_parts: dict[str, list] = {p.park_id: [] for p in _PARKS}
     region_rows = []
-    count = dict.fromkeys(districts_work, 0)
-
-    def add_zone(district, zone_type, name, frame, local, mix):
-        world = frame.geometry(local)
-        geom = world.intersection(inner[district]).difference(taken[district].buffer(60.0))
-        geom = _polygonal(geom, min_area=2_000.0)
-        if geom is None:
-            return None
-        taken[district] = taken[district].union(geom)
-        count[district] += 1
-        zid = f"{DISTRICT_PREFIX[district]}-{zone_type}-{count[district]:02d}"
-        zones.append({"zone_id": zid, "zone_type": zone_type, "name": name,
-                      "district": district, "geometry": geom, "mix": mix})
-        frames.append(frame)
-        return len(zones) - 1
 
     for z in _ZONES_104:
         x, y = to_work.transform(z.lon, z.lat)
@@ -283,7 +296,77 @@ def make_layout(seed: int, districts_work: dict[str, Any]) -> Layout:
             "geometry": shapely.union_all(park_parts[p.park_id]),
         })
     regions = pd.DataFrame(region_rows)
-    return Layout(pd.DataFrame(zones), frames, pd.DataFrame(park_rows), regions)
+    return Layout(pd.DataFrame(zones), placer.frames, pd.DataFrame(park_rows), regions)
+
+
+# Zones added when more plots are asked for than the fixed layout holds: (area range km²).
+_GROWTH_ZONE_KM2 = (0.4, 1.6)
+
+
+def grow_zones(seed: int, layout: Layout, districts_work: dict[str, Any],
+               extra_m2: float) -> Layout:
+    """Add synthetic 195 zones to ``layout`` until ``extra_m2`` more land is zoned.
+
+    The new zones (``0.4–1.6 km²``, outside parks, the district's default industry mix) are
+    placed at random in each district, ``extra_m2`` shared in proportion to the districts'
+    areas, at least ``150 m + 0.6 √area`` from every zone and clipped like the others (100 m
+    inside the district, 60 m from other zones). The given layout's zones, parks and regions
+    come first, unchanged.
+
+    Parameters
+    ----------
+    seed
+        Seed of the placement's own random stream (the layout's stream is not touched).
+    layout
+        The layout of :func:`make_layout`.
+    districts_work
+        District polygons in WORK_CRS (metres).
+    extra_m2
+        Land to add, m².
+
+    Returns
+    -------
+    Layout
+        The grown layout (a new object).
+
+    Raises
+    ------
+    ValueError
+        When the districts cannot hold ``extra_m2`` more zoned land.
+    """
+    rng = random_stream(seed, 1, 1)
+    placer = _Placer(districts_work, layout.zones.to_dict("records"), layout.frames)
+    region_rows = layout.regions.to_dict("records")
+    free = {d: g.area for d, g in placer.inner.items()}
+    made = 0
+    for district, inner in placer.inner.items():
+        goal = extra_m2 * free[district] / sum(free.values())
+        minx, miny, maxx, maxy = inner.bounds
+        cand = rng.uniform((minx, miny), (maxx, maxy), size=(40_000, 2))
+        cand = cand[shapely.contains_xy(inner, cand[:, 0], cand[:, 1])]
+        placed, k = 0.0, 0
+        while placed < goal:
+            if k == len(cand):
+                raise ValueError(f"demo: district {district} cannot hold "
+                                 f"{goal / M2_PER_KM2:.0f} km² more of zones")
+            x, y = cand[k]
+            k += 1
+            area = rng.uniform(*_GROWTH_ZONE_KM2) * M2_PER_KM2
+            taken = placer.taken[district]
+            if shapely.dwithin(taken, shapely.Point(x, y), 150.0 + 0.6 * np.sqrt(area)):
+                continue
+            local, _ = _zone_shape_local(rng, area, int(rng.integers(0, 2)))
+            frame = _Frame(x, y, np.deg2rad(rng.uniform(-30, 30)), local.bounds)
+            zi = placer.add(district, "195", f"195区域扩展{made + 1:03d}(合成)", frame, local,
+                            None)
+            if zi is None:
+                continue
+            made += 1
+            geom = placer.zones[zi]["geometry"]
+            placed += geom.area
+            region_rows.append({"zone_idx": zi, "park_id": None, "geometry": geom})
+    return Layout(pd.DataFrame(placer.zones), placer.frames, layout.parks,
+                  pd.DataFrame(region_rows))
 
 
 def _polygonal(geom, *, min_area: float):

@@ -182,7 +182,7 @@ class Analysis:
     def finish(self) -> dict[str, StageResult]:
         """The complete :attr:`results`, after waiting for the :attr:`pending` stages.
 
-        Those stages' results are stored as they arrive; without pending stages this is
+        Those stages have stored their results themselves; without pending stages this is
         :attr:`results` as it is.
         """
         if self._finish is not None:
@@ -232,12 +232,6 @@ def to_items(result: StageResult) -> list[tuple[str, str, bytes]]:
             kind = "parquet"
         items.append((f.name, kind, buf.getvalue()))
     return items
-
-
-def _plot_tables(result: StageResult) -> list[str]:
-    """Names of the result's tables whose geometry is the plots layer's."""
-    return [f.name for f in dataclasses.fields(result) if f.metadata.get("geometry") == "plots"
-            and isinstance(getattr(result, f.name), gpd.GeoDataFrame)]
 
 
 def detach_plot_geometry(result: StageResult) -> tuple[StageResult, dict[str, str]]:

@@ -170,7 +170,7 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
             if finish is not None:  # the stages still running in a child have both cores
                 results = finish()
             tables = published_tables(results, public)  # once: suppression is costly
-            job = forked.start(functools.partial(  # written by a child while the rest is
+            job = forked.start(functools.partial(  # by a child, the rest here meanwhile
                 report.xlsx_report, tables, path, public=public, enterprises=full_report))
             files = write_outputs(results, stage, extra_summary=summary, public=public,
                                   tables=tables, geojson=geojson, csv=csv)

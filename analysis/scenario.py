@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import efficiency
+from analysis.keys import isin
 from analysis.reclamation import (
     RECLAIMED_RANK,
     RECLAMATION_METRICS,
@@ -447,7 +448,7 @@ def check_actions(
         raise ValueError(f"scenario actions: missing columns {missing}")
     problems = []
     ids = actions["plot_id"].astype("string")
-    unknown = sorted(set(ids[~ids.isin(plots.index.astype(str))].dropna()))
+    unknown = sorted(set(ids[~isin(ids, plots.index.astype(str)) & ids.notna().to_numpy()]))
     if unknown:
         problems.append(f"unknown plots {unknown[:10]}")
     modes = sorted(set(actions["mode"].astype(str)) - set(MODES))

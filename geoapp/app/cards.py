@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.concentration import lead_industry_list
+from analysis.keys import isin
 from geoapp import words
 from geoapp.app.loading import AppData
 
@@ -339,7 +340,7 @@ def search(data: AppData, query: str, *, limit: int = 10) -> pd.DataFrame:
     plots["order"] = np.where(np.arange(len(plots)) < first, 0, 2)
     plots = plots.drop_duplicates("plot_id")
     where = p.set_index(ids)[["lon", "lat"]]
-    plots = plots[plots["plot_id"].isin(where.index)]
+    plots = plots[isin(plots["plot_id"], where.index)]
     plots["lon"] = where["lon"].reindex(plots["plot_id"]).to_numpy()
     plots["lat"] = where["lat"].reindex(plots["plot_id"]).to_numpy()
     plots["target"], plots["id"] = "plot", plots["plot_id"]

@@ -16,6 +16,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from analysis.keys import isin
 from geoapp import words
 from geoapp.app.loading import AppData
 from geoapp.app.stage_results import project_points
@@ -378,7 +379,7 @@ def _kept(frame: pd.DataFrame, keep: set[str] | None) -> pd.DataFrame:
         return frame
     if "plot_id" not in frame:
         return frame.iloc[0:0]
-    return frame[frame["plot_id"].astype("string").isin(keep).fillna(False).to_numpy(bool)]
+    return frame[isin(frame["plot_id"].astype("string"), keep)]
 
 
 def projects_layer(data: AppData, *, shift: str | None = None, lang: str = "zh",

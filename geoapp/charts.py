@@ -7,6 +7,7 @@ a machine without one still draws every chart without missing-glyph boxes.
 from __future__ import annotations
 
 import io
+import logging
 from datetime import date
 from functools import lru_cache
 
@@ -33,10 +34,23 @@ CJK_FAMILIES: tuple[str, ...] = (
 
 
 
+def _one_weight(record: logging.LogRecord) -> bool:
+    """False for matplotlib's warning that a font has no "normal" weight.
+
+    WenQuanYi Zen Hei, the CJK font of Debian's ``fonts-wqy-zenhei``, has one weight (500);
+    matplotlib draws with it and says so on every chart.
+    """
+    return not str(record.msg).startswith("findfont: Failed to find font weight")
+
+
 def _figure():
     """An 8 × 4.5 inch figure drawn by Agg (matplotlib is imported here, when needed)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    fonts = logging.getLogger("matplotlib.font_manager")
+    if _one_weight not in fonts.filters:
+        fonts.addFilter(_one_weight)
 
     fig = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(fig)

@@ -54,8 +54,8 @@ BACKGROUND_STAGES: frozenset[str] = frozenset({"clusters"})
 """Stages run in a child process (:mod:`geoapp.forked`) while the others go on: the hot spots'
 permutations make clusters the longest stage. Such a stage needs one stage, and its module has
 ``prepare`` (its work on the layers alone, done in the child while this process computes what
-it needs) and ``handover(plots)`` (what the child is sent of the per-plot table of the stage it
-needs, as soon as that stage's ``run`` calls ``plots_ready``)."""
+it needs) and ``handover(plots)`` (what the child is sent of the per-plot figures of the stage
+it needs, as soon as that stage's ``run`` hands them to ``plots_ready``)."""
 
 
 def stage_module(name: str) -> ModuleType:
@@ -563,5 +563,6 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
                                    as_of=as_of)
         extra["compare"] = int(compare)
     files = write_folder(run.results, out_dir, summary=extra, public=public, comparison=tables,
-                         full_report=full_report, geojson=geojson, csv=csv, finish=run.finish)
+                         full_report=full_report, geojson=geojson, csv=csv, finish=run.finish,
+                         pending=run.pending)
     return {"analysis": run, "files": files, "year": run.year}

@@ -136,13 +136,15 @@ def test_plot_overlays_and_per_mu_values(result):
     assert plots.loc["P1", "plot_ratio"] == pytest.approx(1.5, rel=1e-6)
 
 
-def test_the_plots_handed_out_early_are_the_final_plots(layers):
+def test_the_figures_handed_out_early_are_the_final_plots(layers):
     seen = []
     out = evaluation.run(layers, year=2023, settings=Settings(),
                          plots_ready=lambda plots: seen.append(plots.copy()))
     assert len(seen) == 1
     handed = seen[0]
-    pd.testing.assert_frame_equal(pd.DataFrame(handed), pd.DataFrame(out.plots))
+    assert list(handed.columns) == list(evaluation.FIGURES)
+    pd.testing.assert_frame_equal(pd.DataFrame(handed),
+                                  pd.DataFrame(out.plots)[list(evaluation.FIGURES)])
     assert handed.set_index("plot_id").loc["P1", "tax_per_mu"] == pytest.approx(99 / 15,
                                                                                 rel=1e-6)
 

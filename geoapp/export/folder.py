@@ -9,8 +9,9 @@ every table before each file's own public rule.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -141,12 +142,23 @@ def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
     return written
 
 
+def report_stages(full_report: bool = False) -> set[str]:
+    """The stages whose outputs report.xlsx shows (:data:`geoapp.export.report.REPORT_SHEETS`).
+
+    ``full_report``: with the per-enterprise sheet.
+    """
+    names = [name for sheet, accepted in report.REPORT_SHEETS.items()
+             if full_report or sheet != report.ENTERPRISE_SHEET for name in accepted]
+    return {outputs.OUTPUT_BY_NAME[name].stage for name in names
+            if name in outputs.OUTPUT_BY_NAME}
+
+
 def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
                  summary: dict[str, Any], public: bool = False,
                  comparison: Mapping[str, pd.DataFrame] | None = None,
                  full_report: bool = False, geojson: bool = False, csv: bool = False,
-                 finish: Callable[[], Mapping[str, StageResult]] | None = None
-                 ) -> list[Path]:
+                 finish: Callable[[], Mapping[str, StageResult]] | None = None,
+                 pending: Collection[str] = ()) -> list[Path]:
     """
     Write the whole output folder: every output, summary.json, report.xlsx and README.txt.
 
@@ -155,8 +167,11 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     hundreds of thousands of rows; the table is always in ``enterprises.parquet``).
     ``geojson``, ``csv``: copies of the layers and long tables (:func:`write_outputs`).
     ``finish``: gives the complete results when some stages still run in a child
-    (:meth:`geoapp.results.Analysis.finish`). report.xlsx is then written by another child
-    (:mod:`geoapp.forked`) while this process writes the other files.
+    (:meth:`geoapp.results.Analysis.finish`); ``pending`` names those stages. report.xlsx is
+    written by another child (:mod:`geoapp.forked`) while this process writes the other files,
+    and, when none of its sheets comes from a pending stage (and not in public mode, whose
+    disclosure control needs every table), it starts before waiting for them: at city scale
+    its hundreds of thousands of cells take the time the pending stages still need.
 
     Returns
     -------
@@ -167,11 +182,18 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
         path = stage / "report.xlsx"
         job = None
         try:
-            if finish is not None:  # the stages still running in a child have both cores
+            if not public and not set(pending) & report_stages(full_report):
+                job = forked.start(functools.partial(  # beside the pending stages
+                    report.xlsx_report, published_tables(results, False), path,
+                    enterprises=full_report))
+            if pending:  # meanwhile, what the layer styles need (0.5 s to import)
+                importlib.import_module("mapclassify")
+            if finish is not None:
                 results = finish()
             tables = published_tables(results, public)  # once: suppression is costly
-            job = forked.start(functools.partial(  # by a child, the rest here meanwhile
-                report.xlsx_report, tables, path, public=public, enterprises=full_report))
+            if job is None:  # by a child, the rest here meanwhile
+                job = forked.start(functools.partial(
+                    report.xlsx_report, tables, path, public=public, enterprises=full_report))
             files = write_outputs(results, stage, extra_summary=summary, public=public,
                                   tables=tables, geojson=geojson, csv=csv)
             if comparison:

@@ -29,6 +29,9 @@ REPORT_SHEETS: dict[str, tuple[str, ...]] = {
 }
 """Report sheet → table names accepted for it in :func:`xlsx_report` (the sheet name works too)."""
 
+ENTERPRISE_SHEET = _SHEET["evaluation"]
+"""The per-enterprise sheet, written only when asked (``enterprises=True``)."""
+
 REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     _SHEET["evaluation"]: (
         "ent_id", "name", "credit_code", "plot_id", "park_id", "town_code", "industry",
@@ -122,7 +125,7 @@ def xlsx_report(tables: Mapping[str, pd.DataFrame], path: str | Path, *,
             (words.text("export.coordinates"), *both("export.coordinates_note"))]
     sheets: list[tuple[str, pd.DataFrame | None]] = []
     for sheet in REPORT_SHEETS:
-        if sheet == _SHEET["evaluation"] and not enterprises:
+        if sheet == ENTERPRISE_SHEET and not enterprises:
             rows.append((sheet, *both("export.enterprises_elsewhere")))
             continue
         table = report_table(tables, sheet)

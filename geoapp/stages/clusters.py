@@ -186,7 +186,9 @@ def handover(plots: pd.DataFrame) -> dict[str, Any]:
     Parameters
     ----------
     plots
-        The evaluation's plots (:attr:`geoapp.results.EvaluationResult.plots`).
+        The evaluation's plots (:attr:`geoapp.results.EvaluationResult.plots`), or the
+        figures it hands out before it ends (``plots_ready`` of
+        :func:`geoapp.stages.evaluation.run`).
 
     Returns
     -------

@@ -87,6 +87,9 @@ def derive_plots(layers: dict[str, pd.DataFrame], *, crs: str = WORK_CRS) -> gpd
 
 _PLOT_KEYS = ["park_id", "town_code", "district_code", "zone_type"]
 
+FIGURES = ("plot_id", "area_mu", "park_id", "tax_per_mu", "output_per_mu")
+"""The per-plot figures ``run`` hands out early (``plots_ready``): 亩, 万元/亩."""
+
 
 def locate_firms(
     enterprises: pd.DataFrame, plots: gpd.GeoDataFrame
@@ -162,15 +165,21 @@ def _plot_table(
     policy: grading.GradingPolicy,
     thresholds: low_efficiency.LowEfficiencyThresholds,
     rules: tuple[low_efficiency.Rule, ...],
+    ind: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Join each plot's sums, per-mu indicators, growth, score, grade and low-efficiency reasons.
+
+    ``ind``: the plots' :func:`analysis.efficiency.scope_indicators` of ``year``, when
+    computed already.
 
     ``tax_per_mu_growth`` and ``output_per_mu_growth`` compare ``year`` with ``year - 1`` on
     the same plot (Σ / plot area each year, as for a park): a fraction, NaN where last year
     has no figure (or a zero one).
     """
-    ind = efficiency.scope_indicators(firms, plots, "plot_id", year=year, projects=projects)
+    if ind is None:
+        ind = efficiency.scope_indicators(firms, plots, "plot_id", year=year,
+                                          projects=projects)
     previous = efficiency.scope_indicators(firms, plots, "plot_id", year=year - 1)
     for indicator in ("tax_per_mu", "output_per_mu"):
         ind[f"{indicator}_growth"] = efficiency.growth(ind[indicator], previous[indicator])
@@ -237,9 +246,10 @@ def run(
         engine derives them partition by partition: the function is plot by plot); default:
         derived here.
     plots_ready
-        Called with the evaluated plots (the result's ``plots``, final) as soon as they are,
-        before the rankings: a stage waiting for per-plot figures in another process starts
-        a second sooner.
+        Called with the plots' per-mu figures as soon as they are final, before grading and
+        rankings (a stage waiting for them in another process starts seconds sooner):
+        :data:`FIGURES` of every plot, in the plots layer's order, the values of the result's
+        ``plots``.
 
     Returns
     -------
@@ -262,6 +272,11 @@ def run(
     projects = locate_projects(layers, plots)
     targets = layer(layers, "targets")
 
+    ind = efficiency.scope_indicators(firms, plots, "plot_id", year=year, projects=projects)
+    if plots_ready is not None:
+        plots_ready(pd.DataFrame(plots[[c for c in FIGURES if c in plots]]).join(
+            ind[[c for c in FIGURES if c in ind]], on="plot_id"))
+
     current = firms[firms["year"] == year]
     indicators = efficiency.enterprise_indicators(current, current["land_mu"])
     graded = grading.grade_enterprises(current, indicators, current["land_mu"], policy=policy)
@@ -269,9 +284,8 @@ def run(
 
     table = _plot_table(
         plots, firms, projects, year=year, policy=policy, thresholds=thresholds, rules=rules,
+        ind=ind,
     )
-    if plots_ready is not None:
-        plots_ready(table)
 
     cols = [c for c in ENTERPRISE_COLUMNS if c in current]
     enterprises_out = pd.concat([current[cols], indicators, graded], axis=1)

@@ -2,6 +2,6 @@
 
 import sys
 
-from geoapp.cli import main
+from geoapp.cli import script
 
-sys.exit(main())
+sys.exit(script())

@@ -97,17 +97,16 @@ class Pending(Generic[T]):
         if not self._done:
             with os.fdopen(self._fd, "rb") as pipe:
                 data = pipe.read()
+            ok, payload = pickle.loads(data) if data else (False, None)  # while it exits
             _, status = os.waitpid(self._pid, 0)
             self._done = True
             if not data:
                 self._error = ChildProcessError(
                     f"the worker process ended without a result (wait status {status})")
+            elif ok:
+                self._value = payload
             else:
-                ok, payload = pickle.loads(data)
-                if ok:
-                    self._value = payload
-                else:
-                    self._error = payload
+                self._error = payload
         if self._error is not None:
             raise self._error
         return self._value
@@ -145,7 +144,7 @@ def _receiver(fd: int) -> Callable[[], Any]:
     return receive
 
 
-def start(work: Callable[..., T], *, inbox: bool = False) -> Pending[T]:
+def start(work: Callable[..., T], *, inbox: bool = False, nice: int = 0) -> Pending[T]:
     """
     Start ``work()`` in a forked child when :func:`can_fork`, else run it now.
 
@@ -157,6 +156,9 @@ def start(work: Callable[..., T], *, inbox: bool = False) -> Pending[T]:
     inbox
         The work needs a message from the parent. Without a child it runs when the message
         is sent, in the calling process.
+    nice
+        Added to the child's niceness: work nobody waits for first leaves the cores to work
+        somebody does (the parent's niceness is never changed).
 
     Returns
     -------
@@ -184,6 +186,8 @@ def start(work: Callable[..., T], *, inbox: bool = False) -> Pending[T]:
             if inbox_write is not None:
                 os.close(inbox_write)
             _die_with_parent()
+            if nice:
+                os.nice(nice)
             if os.getppid() != parent:
                 os._exit(1)
             try:

@@ -142,6 +142,11 @@ def write_outputs(results: Mapping[str, StageResult], out_dir: str | Path, *,
     return written
 
 
+REPORT_NICE = 10
+"""Niceness of the child that writes report.xlsx beside the pending stages: they come first,
+since the folder's other files wait for them, and the report takes the cores they leave."""
+
+
 def report_stages(full_report: bool = False) -> set[str]:
     """The stages whose outputs report.xlsx shows (:data:`geoapp.export.report.REPORT_SHEETS`).
 
@@ -183,9 +188,9 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
         job = None
         try:
             if not public and not set(pending) & report_stages(full_report):
-                job = forked.start(functools.partial(  # beside the pending stages
+                job = forked.start(functools.partial(  # beside the pending stages, after them
                     report.xlsx_report, published_tables(results, False), path,
-                    enterprises=full_report))
+                    enterprises=full_report), nice=REPORT_NICE)
             if pending:  # meanwhile, what the layer styles need (0.5 s to import)
                 importlib.import_module("mapclassify")
             if finish is not None:

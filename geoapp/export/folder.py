@@ -188,7 +188,7 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
         job = None
         try:
             if not public and not set(pending) & report_stages(full_report):
-                job = forked.start(functools.partial(  # beside the pending stages, after them
+                job = forked.start(functools.partial(  # now, niced: the pending stages first
                     report.xlsx_report, published_tables(results, False), path,
                     enterprises=full_report), nice=REPORT_NICE)
             if pending:  # meanwhile, what the layer styles need (0.5 s to import)

@@ -144,6 +144,14 @@ def test_full_report_alone_has_the_per_enterprise_sheet(folders):
     assert long[evaluation].max_row == len(tables["enterprises_evaluated"]) + 1
 
 
+def test_the_report_reads_no_clusters_output_so_it_starts_beside_that_stage():
+    """report.xlsx is written while the clusters child still computes (geoapp analyze)."""
+    from geoapp.export.folder import report_stages
+
+    assert report_stages() == {"evaluation", "reclamation"}
+    assert report_stages(full_report=True) == {"evaluation", "reclamation"}
+
+
 def test_readme_describes_the_geopackage_layers(folders):
     plain, _, _ = folders
     text = (plain / "README.txt").read_text(encoding="utf-8-sig")

@@ -134,3 +134,14 @@ def test_without_a_child_work_with_an_inbox_runs_when_the_message_is_sent(monkey
         job.result()
     job.send(21)
     assert not job.forked and job.result() == (os.getpid(), 42)
+
+
+def test_a_niced_child_runs_at_a_lower_priority_and_the_parent_keeps_its_own():
+    out = _in_fresh_process("""
+        import os
+        from geoapp import forked
+        before = os.nice(0)
+        job = forked.start(lambda: os.nice(0), nice=7)
+        print(job.forked, job.result() - before, os.nice(0) - before)
+    """)
+    assert out == "True 7 0"

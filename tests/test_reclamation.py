@@ -490,3 +490,27 @@ def test_burnup_png_in_both_languages():
                          unit_en="mu", as_of=date(2023, 7, 1), lang=lang)
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert png[16:24] == (800).to_bytes(4, "big") + (450).to_bytes(4, "big")  # IHDR w, h
+
+
+def test_a_chart_in_a_one_weight_cjk_font_says_nothing_about_its_weight():
+    """WenQuanYi Zen Hei has weight 500 only; matplotlib said so on stderr for every chart
+    (four lines in the output of ``geoapp analyze``). A fresh process: the font lookup is
+    cached per process."""
+    import subprocess
+    import sys
+
+    from geoapp.charts import cjk_font
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed (scripts/ensure_fonts.sh installs one)")
+    code = ("import pandas as pd; from datetime import date; from geoapp.charts import burnup_png;"
+            "s = pd.DataFrame({'date': pd.to_datetime(['2023-01-01', '2023-06-30']),"
+            " 'achieved': [0.0, 800.0], 'schedule': [0.0, 1000.0]});"
+            "png = burnup_png(s, target=2000.0, title_zh='宝山区', title_en='Baoshan',"
+            " unit_zh='亩', unit_en='mu', as_of=date(2023, 7, 1), lang='zh');"
+            "print(png[:4] == b'\\x89PNG')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+    assert "findfont" not in done.stderr

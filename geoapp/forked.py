@@ -187,7 +187,8 @@ def start(work: Callable[..., T], *, inbox: bool = False, nice: int = 0) -> Pend
                 os.close(inbox_write)
             _die_with_parent()
             if nice:
-                os.nice(nice)
+                with contextlib.suppress(OSError):  # a priority is a wish, not a condition
+                    os.nice(nice)
             if os.getppid() != parent:
                 os._exit(1)
             try:

@@ -563,6 +563,5 @@ def analyze(workspace: str | Path, out_dir: str | Path, *, year: int | None = No
                                    as_of=as_of)
         extra["compare"] = int(compare)
     files = write_folder(run.results, out_dir, summary=extra, public=public, comparison=tables,
-                         full_report=full_report, geojson=geojson, csv=csv, finish=run.finish,
-                         pending=run.pending)
+                         full_report=full_report, geojson=geojson, csv=csv, analysis=run)
     return {"analysis": run, "files": files, "year": run.year}

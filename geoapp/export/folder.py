@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from geoapp.export.disclosure import (
     public_summary,
     public_table,
 )
-from geoapp.results import ClustersResult, ReclamationResult, StageResult
+from geoapp.results import Analysis, ClustersResult, ReclamationResult, StageResult
 
 
 def published_tables(results: Mapping[str, StageResult], public: bool
@@ -162,8 +162,7 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
                  summary: dict[str, Any], public: bool = False,
                  comparison: Mapping[str, pd.DataFrame] | None = None,
                  full_report: bool = False, geojson: bool = False, csv: bool = False,
-                 finish: Callable[[], Mapping[str, StageResult]] | None = None,
-                 pending: Collection[str] = ()) -> list[Path]:
+                 analysis: Analysis | None = None) -> list[Path]:
     """
     Write the whole output folder: every output, summary.json, report.xlsx and README.txt.
 
@@ -171,8 +170,9 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     ``full_report``: report.xlsx also gets the per-enterprise sheet (at city scale a sheet of
     hundreds of thousands of rows; the table is always in ``enterprises.parquet``).
     ``geojson``, ``csv``: copies of the layers and long tables (:func:`write_outputs`).
-    ``finish``: gives the complete results when some stages still run in a child
-    (:meth:`geoapp.results.Analysis.finish`); ``pending`` names those stages. report.xlsx is
+    ``analysis``: the run whose ``results`` these are, when some of its stages may still run
+    in a child (:attr:`geoapp.results.Analysis.pending`; :meth:`~geoapp.results.Analysis.finish`
+    gives the complete results). report.xlsx is
     written by another child (:mod:`geoapp.forked`) while this process writes the other files,
     and, when none of its sheets comes from a pending stage (and not in public mode, whose
     disclosure control needs every table), it starts before waiting for them: at city scale
@@ -186,15 +186,16 @@ def write_folder(results: Mapping[str, StageResult], out_dir: str | Path, *,
     with staged_dir(out_dir) as stage:  # all files written, or none (full disk, read-only)
         path = stage / "report.xlsx"
         job = None
+        pending = set(analysis.pending) if analysis is not None else set()
         try:
-            if not public and not set(pending) & report_stages(full_report):
+            if not public and not pending & report_stages(full_report):
                 job = forked.start(functools.partial(  # now, niced: the pending stages first
                     report.xlsx_report, published_tables(results, False), path,
                     enterprises=full_report), nice=REPORT_NICE)
             if pending:  # meanwhile, what the layer styles need (0.5 s to import)
                 importlib.import_module("mapclassify")
-            if finish is not None:
-                results = finish()
+            if analysis is not None:
+                results = analysis.finish()
             tables = published_tables(results, public)  # once: suppression is costly
             if job is None:  # by a child, the rest here meanwhile
                 job = forked.start(functools.partial(

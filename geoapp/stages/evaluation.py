@@ -159,27 +159,22 @@ def locate_projects(layers: dict[str, pd.DataFrame], plots: gpd.GeoDataFrame) ->
 def _plot_table(
     plots: gpd.GeoDataFrame,
     firms: pd.DataFrame,
-    projects: pd.DataFrame,
+    ind: pd.DataFrame,
     *,
     year: int,
     policy: grading.GradingPolicy,
     thresholds: low_efficiency.LowEfficiencyThresholds,
     rules: tuple[low_efficiency.Rule, ...],
-    ind: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """
     Join each plot's sums, per-mu indicators, growth, score, grade and low-efficiency reasons.
 
-    ``ind``: the plots' :func:`analysis.efficiency.scope_indicators` of ``year``, when
-    computed already.
+    ``ind``: the plots' :func:`analysis.efficiency.scope_indicators` of ``year``.
 
     ``tax_per_mu_growth`` and ``output_per_mu_growth`` compare ``year`` with ``year - 1`` on
     the same plot (Σ / plot area each year, as for a park): a fraction, NaN where last year
     has no figure (or a zero one).
     """
-    if ind is None:
-        ind = efficiency.scope_indicators(firms, plots, "plot_id", year=year,
-                                          projects=projects)
     previous = efficiency.scope_indicators(firms, plots, "plot_id", year=year - 1)
     for indicator in ("tax_per_mu", "output_per_mu"):
         ind[f"{indicator}_growth"] = efficiency.growth(ind[indicator], previous[indicator])
@@ -283,8 +278,7 @@ def run(
     firms = firms.join(graded[["score", "grade"]])
 
     table = _plot_table(
-        plots, firms, projects, year=year, policy=policy, thresholds=thresholds, rules=rules,
-        ind=ind,
+        plots, firms, ind, year=year, policy=policy, thresholds=thresholds, rules=rules,
     )
 
     cols = [c for c in ENTERPRISE_COLUMNS if c in current]
